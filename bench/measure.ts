@@ -1,0 +1,46 @@
+// One measurement in its own process (bench/engines.ts spawns it), so that
+// engines do not share a heap, a JIT or an RSS figure.
+//   node --import tsx bench/measure.ts <peer> <model> <threads> <runs> <warmup>
+import { percentile, round, rssMb } from '../src/bench/stats.js';
+import { tfjsTflite } from './peers/tfjsTflite.js';
+import { tfjsTfliteNode } from './peers/tfjsTfliteNode.js';
+import { tfliteServerless } from './peers/tfliteServerless.js';
+import type { Peer } from './peers/types.js';
+
+const PEERS: Record<string, Peer> = {
+  native: tfliteServerless('native'),
+  wasm: tfliteServerless('wasm'),
+  'tfjs-tflite': tfjsTflite,
+  'tfjs-tflite-node': tfjsTfliteNode,
+};
+
+const [peerName, path, threadsArg, runsArg, warmupArg] = process.argv.slice(2);
+const peer = PEERS[peerName ?? ''];
+if (!peer || !path) {
+  console.error(`usage: measure.ts <${Object.keys(PEERS).join('|')}> <model> <threads> <runs> <warmup>`);
+  process.exit(2);
+}
+const runs = Number(runsArg ?? 100);
+const started = performance.now();
+const runner = await peer.load(path, Number(threadsArg ?? 1), 1);
+const initMs = performance.now() - started;
+for (let i = 0; i < Number(warmupArg ?? 10); i++) runner.run();
+const samples: number[] = [];
+for (let i = 0; i < runs; i++) {
+  const t = performance.now();
+  runner.run();
+  samples.push(performance.now() - t);
+}
+samples.sort((a, b) => a - b);
+console.log(
+  JSON.stringify({
+    peer: peer.name,
+    initMs: round(initMs),
+    p50Ms: round(percentile(samples, 50)),
+    p90Ms: round(percentile(samples, 90)),
+    p99Ms: round(percentile(samples, 99)),
+    minMs: round(samples[0]!),
+    rssMb: rssMb(),
+  }),
+);
+runner.dispose();

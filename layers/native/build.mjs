@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// Compiles the Node-API addon for one architecture, without node-gyp: the
+// headers come from the node-api-headers package, so the same script
+// cross-compiles for arm64 and needs no download of Node's headers.
+//
+//   node layers/native/build.mjs [--arch x64|arm64] [--out DIR]
+//
+// Output: DIR/tflite_native.node and DIR/libtensorflowlite_c.so, found by the
+// addon through rpath $ORIGIN (the layer keeps them side by side).
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const require = createRequire(import.meta.url);
+
+const { values } = parseArgs({
+  options: { arch: { type: 'string', default: process.arch }, out: { type: 'string' } },
+});
+const arch = values.arch === 'aarch64' ? 'arm64' : values.arch === 'x86_64' ? 'x64' : values.arch;
+const targets = {
+  x64: { compiler: process.arch === 'x64' ? 'g++' : 'x86_64-linux-gnu-g++', ccDeps: 'linux_amd64' },
+  arm64: { compiler: process.arch === 'arm64' ? 'g++' : 'aarch64-linux-gnu-g++', ccDeps: 'linux_arm64' },
+};
+const target = targets[arch];
+if (process.platform !== 'linux' || !target) {
+  console.error(`tflite native addon: unsupported target ${process.platform}/${arch}; supported: linux x64 and arm64`);
+  process.exit(1);
+}
+
+const out = resolve(values.out ?? join(root, 'dist', 'native', `linux-${arch}`));
+const tfliteRoot = dirname(require.resolve('tfjs-tflite-node/package.json'));
+const libDir = join(tfliteRoot, 'cc_deps', target.ccDeps);
+const napiHeaders = join(dirname(require.resolve('node-api-headers/package.json')), 'include');
+const addonApi = dirname(require.resolve('node-addon-api/package.json'));
+const sources = readdirSync(join(here, 'src'))
+  .filter((file) => file.endsWith('.cc'))
+  .map((file) => join(here, 'src', file));
+
+mkdirSync(out, { recursive: true });
+const args = [
+  '-std=c++17',
+  '-O2',
+  '-fPIC',
+  '-shared',
+  '-fvisibility=hidden',
+  '-Wall',
+  '-Wextra',
+  '-Werror',
+  '-Wno-unused-parameter',
+  '-DNAPI_VERSION=8',
+  '-DNAPI_CPP_EXCEPTIONS',
+  '-DNODE_ADDON_API_DISABLE_DEPRECATED',
+  `-I${napiHeaders}`,
+  `-I${addonApi}`,
+  `-I${join(tfliteRoot, 'cc_deps', 'include')}`,
+  ...sources,
+  `-L${libDir}`,
+  '-ltensorflowlite_c',
+  // Lambda's Amazon Linux 2023 has an older libstdc++ than the build host.
+  '-static-libstdc++',
+  '-static-libgcc',
+  '-Wl,-rpath,$ORIGIN',
+  '-Wl,--as-needed',
+  '-s',
+  '-o',
+  join(out, 'tflite_native.node'),
+];
+try {
+  execFileSync(target.compiler, args, { stdio: 'inherit' });
+} catch (error) {
+  const hint =
+    arch === 'arm64' && process.arch !== 'arm64'
+      ? 'install the cross compiler: apt-get install g++-aarch64-linux-gnu'
+      : 'install a C++ compiler: apt-get install g++';
+  console.error(`tflite native addon: ${target.compiler} failed (${error.message}); ${hint}`);
+  process.exit(1);
+}
+copyFileSync(join(libDir, 'libtensorflowlite_c.so'), join(out, 'libtensorflowlite_c.so'));
+console.log(`tflite native addon: built ${join(out, 'tflite_native.node')}`);

@@ -1,0 +1,237 @@
+#include "interpreter.h"
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+#include "tensorflow/lite/c/common.h"
+#include "xnnpack_delegate.h"
+
+namespace tfls {
+
+const char* ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidModel:
+      return "ERR_TFLITE_INVALID_MODEL";
+    case ErrorCode::kCreateFailed:
+      return "ERR_TFLITE_CREATE_FAILED";
+    case ErrorCode::kAllocateFailed:
+      return "ERR_TFLITE_ALLOCATE_FAILED";
+    case ErrorCode::kInvokeFailed:
+      return "ERR_TFLITE_INVOKE_FAILED";
+    case ErrorCode::kResizeFailed:
+      return "ERR_TFLITE_RESIZE_FAILED";
+    case ErrorCode::kInvalidArgument:
+      return "ERR_TFLITE_INVALID_ARGUMENT";
+  }
+  return "ERR_TFLITE";
+}
+
+// A delegate installed on every interpreter. It wraps XNNPACK when there is
+// one, and otherwise takes no nodes. Its Prepare is the C API's only window
+// onto the interpreter's context: it tells how many nodes XNNPACK took, and
+// keeps the context so that tensor sizes can be checked after allocation.
+// The copy of XNNPACK's struct keeps its data_ and callbacks, so XNNPACK
+// sees the wrapper as itself.
+struct Interpreter::ObserverDelegate {
+  TfLiteDelegate base;
+  TfLiteStatus (*inner_prepare)(TfLiteContext*, TfLiteDelegate*) = nullptr;
+  TfLiteContext* context = nullptr;
+  int nodes_before = 0;
+  int nodes_delegated = 0;
+
+  explicit ObserverDelegate(const TfLiteDelegate* inner) {
+    base = inner != nullptr ? *inner : TfLiteDelegateCreate();
+    inner_prepare = inner != nullptr ? inner->Prepare : nullptr;
+    base.Prepare = &ObserverDelegate::Prepare;
+  }
+
+  static TfLiteStatus Prepare(TfLiteContext* context, TfLiteDelegate* delegate) {
+    auto* self = reinterpret_cast<ObserverDelegate*>(delegate);
+    self->context = context;
+    TfLiteIntArray* plan = nullptr;
+    if (context->GetExecutionPlan(context, &plan) == kTfLiteOk) self->nodes_before = plan->size;
+    if (self->inner_prepare == nullptr) return kTfLiteOk;
+    const TfLiteStatus status = self->inner_prepare(context, delegate);
+    if (status != kTfLiteOk || context->GetExecutionPlan(context, &plan) != kTfLiteOk) return status;
+    int delegate_nodes = 0;
+    for (int i = 0; i < plan->size; ++i) {
+      TfLiteNode* node = nullptr;
+      TfLiteRegistration* registration = nullptr;
+      if (context->GetNodeAndRegistration(context, plan->data[i], &node, &registration) == kTfLiteOk &&
+          node->delegate == delegate) {
+        ++delegate_nodes;
+      }
+    }
+    self->nodes_delegated = self->nodes_before - (plan->size - delegate_nodes);
+    return status;
+  }
+};
+
+void Interpreter::Report(void* user_data, const char* format, va_list args) {
+  auto* self = static_cast<Interpreter*>(user_data);
+  char line[1024];
+  vsnprintf(line, sizeof(line), format, args);
+  if (!self->errors_.empty()) self->errors_ += "; ";
+  self->errors_ += line;
+}
+
+std::string Interpreter::TakeErrors() {
+  std::string errors;
+  errors.swap(errors_);
+  return errors.empty() ? "no details from TFLite" : errors;
+}
+
+std::unique_ptr<Interpreter> Interpreter::Create(const uint8_t* data, size_t size, const InterpreterOptions& options) {
+  std::unique_ptr<Interpreter> self(new Interpreter());
+  self->threads_ = options.threads;
+  self->max_tensor_bytes_ = options.max_tensor_bytes;
+  self->model_bytes_.assign(data, data + size);
+  self->model_ = TfLiteModelCreate(self->model_bytes_.data(), self->model_bytes_.size());
+  if (self->model_ == nullptr) {
+    throw EngineError(ErrorCode::kInvalidModel, "not a valid TFLite model: the flatbuffer failed verification");
+  }
+
+  if (!options.use_xnnpack) {
+    self->delegate_reason_ = "disabled by option";
+  } else {
+    TfLiteXNNPackDelegateOptions xnn_options = TfLiteXNNPackDelegateOptionsDefault();
+    xnn_options.num_threads = options.threads;
+    xnn_options.flags |= TFLITE_XNNPACK_DELEGATE_FLAG_QS8 | TFLITE_XNNPACK_DELEGATE_FLAG_QU8;
+    self->xnnpack_ = TfLiteXNNPackDelegateCreate(&xnn_options);
+    if (self->xnnpack_ == nullptr) {
+      self->delegate_reason_ =
+          "TfLiteXNNPackDelegateCreate returned NULL: XNNPACK could not initialize on this CPU "
+          "(on Lambda arm64 this happens when /sys/devices/system/cpu/possible and /present are missing)";
+    }
+  }
+
+  auto create = [&](TfLiteDelegate* inner) {
+    self->observer_ = std::make_unique<ObserverDelegate>(inner);
+    if (self->options_ != nullptr) TfLiteInterpreterOptionsDelete(self->options_);
+    self->options_ = TfLiteInterpreterOptionsCreate();
+    TfLiteInterpreterOptionsSetNumThreads(self->options_, options.threads);
+    TfLiteInterpreterOptionsSetErrorReporter(self->options_, &Interpreter::Report, self.get());
+    TfLiteInterpreterOptionsAddDelegate(self->options_, &self->observer_->base);
+    self->interpreter_ = TfLiteInterpreterCreate(self->model_, self->options_);
+  };
+  create(self->xnnpack_);
+  if (self->interpreter_ == nullptr && self->xnnpack_ != nullptr) {
+    // Never fail a load because of the delegate: retry on the built-in kernels.
+    self->delegate_reason_ = "XNNPACK delegate could not be applied: " + self->TakeErrors();
+    create(nullptr);
+  } else if (self->xnnpack_ != nullptr) {
+    self->delegate_ = "xnnpack";
+  }
+  if (self->interpreter_ == nullptr) {
+    throw EngineError(ErrorCode::kCreateFailed, "the TFLite interpreter could not be created: " + self->TakeErrors());
+  }
+  self->node_count_ = self->observer_->nodes_before;
+  self->delegated_node_count_ = self->delegate_ == "xnnpack" ? self->observer_->nodes_delegated : 0;
+  self->AllocateAndCheck(ErrorCode::kAllocateFailed);
+  return self;
+}
+
+void Interpreter::AllocateAndCheck(ErrorCode code) {
+  if (TfLiteInterpreterAllocateTensors(interpreter_) != kTfLiteOk) {
+    const char* what = code == ErrorCode::kResizeFailed ? "the model cannot run at this input shape: "
+                                                         : "tensor allocation failed: ";
+    throw EngineError(code, what + TakeErrors());
+  }
+  const TfLiteContext* context = observer_->context;
+  if (context == nullptr) return;
+  double total = 0;
+  for (size_t i = 0; i < context->tensors_size; ++i) {
+    const TfLiteTensor& tensor = context->tensors[i];
+    if (tensor.allocation_type != kTfLiteMmapRo) total += static_cast<double>(tensor.bytes);
+  }
+  if (total > max_tensor_bytes_) {
+    throw EngineError(code, "the model's tensors would take " + std::to_string(static_cast<int64_t>(total / 1048576)) +
+                                " MB, over the limit of " +
+                                std::to_string(static_cast<int64_t>(max_tensor_bytes_ / 1048576)) + " MB");
+  }
+}
+
+Interpreter::~Interpreter() {
+  // The interpreter must go before the delegate it uses, the delegate before
+  // nothing else; the model bytes outlive the model.
+  if (interpreter_ != nullptr) TfLiteInterpreterDelete(interpreter_);
+  if (options_ != nullptr) TfLiteInterpreterOptionsDelete(options_);
+  if (xnnpack_ != nullptr) TfLiteXNNPackDelegateDelete(xnnpack_);
+  if (model_ != nullptr) TfLiteModelDelete(model_);
+}
+
+static TensorInfo Describe(const TfLiteTensor* tensor) {
+  TensorInfo info;
+  const char* name = TfLiteTensorName(tensor);
+  info.name = name != nullptr ? name : "";
+  info.type = TfLiteTensorType(tensor);
+  const int32_t rank = TfLiteTensorNumDims(tensor);
+  for (int32_t d = 0; d < rank; ++d) info.shape.push_back(TfLiteTensorDim(tensor, d));
+  info.bytes = TfLiteTensorByteSize(tensor);
+  if (tensor->quantization.type == kTfLiteAffineQuantization && tensor->quantization.params != nullptr) {
+    const auto* affine = static_cast<const TfLiteAffineQuantization*>(tensor->quantization.params);
+    if (affine->scale != nullptr) info.quantization.scale.assign(affine->scale->data, affine->scale->data + affine->scale->size);
+    if (affine->zero_point != nullptr) {
+      info.quantization.zero_point.assign(affine->zero_point->data, affine->zero_point->data + affine->zero_point->size);
+    }
+    info.quantization.quantized_dimension = affine->quantized_dimension;
+  }
+  return info;
+}
+
+std::vector<TensorInfo> Interpreter::Inputs() const {
+  std::vector<TensorInfo> result;
+  const int32_t count = TfLiteInterpreterGetInputTensorCount(interpreter_);
+  for (int32_t i = 0; i < count; ++i) result.push_back(Describe(TfLiteInterpreterGetInputTensor(interpreter_, i)));
+  return result;
+}
+
+std::vector<TensorInfo> Interpreter::Outputs() const {
+  std::vector<TensorInfo> result;
+  const int32_t count = TfLiteInterpreterGetOutputTensorCount(interpreter_);
+  for (int32_t i = 0; i < count; ++i) result.push_back(Describe(TfLiteInterpreterGetOutputTensor(interpreter_, i)));
+  return result;
+}
+
+void Interpreter::ResizeInputs(const std::vector<std::vector<int32_t>>& shapes) {
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const auto& shape = shapes[i];
+    if (TfLiteInterpreterResizeInputTensor(interpreter_, static_cast<int32_t>(i), shape.data(),
+                                           static_cast<int32_t>(shape.size())) != kTfLiteOk) {
+      throw EngineError(ErrorCode::kResizeFailed, "input resize failed: " + TakeErrors());
+    }
+  }
+  AllocateAndCheck(ErrorCode::kResizeFailed);
+}
+
+void Interpreter::SetInputs(const std::vector<InputView>& inputs) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    TfLiteTensor* tensor = TfLiteInterpreterGetInputTensor(interpreter_, static_cast<int32_t>(i));
+    if (TfLiteTensorCopyFromBuffer(tensor, inputs[i].data, inputs[i].size) != kTfLiteOk) {
+      throw EngineError(ErrorCode::kInvalidArgument, "input " + std::to_string(i) + " has the wrong byte size");
+    }
+  }
+}
+
+void Interpreter::Invoke() {
+  if (TfLiteInterpreterInvoke(interpreter_) != kTfLiteOk) {
+    throw EngineError(ErrorCode::kInvokeFailed, "inference failed: " + TakeErrors());
+  }
+}
+
+std::vector<OutputView> Interpreter::OutputViews() const {
+  std::vector<OutputView> result;
+  const int32_t count = TfLiteInterpreterGetOutputTensorCount(interpreter_);
+  result.reserve(count);
+  for (int32_t i = 0; i < count; ++i) {
+    const TfLiteTensor* tensor = TfLiteInterpreterGetOutputTensor(interpreter_, i);
+    OutputView view{{}, TfLiteTensorData(tensor), TfLiteTensorByteSize(tensor)};
+    const int32_t rank = TfLiteTensorNumDims(tensor);
+    for (int32_t d = 0; d < rank; ++d) view.shape.push_back(TfLiteTensorDim(tensor, d));
+    result.push_back(std::move(view));
+  }
+  return result;
+}
+
+}  // namespace tfls

@@ -1,0 +1,77 @@
+import { loadModel } from '../engine/loadModel.js';
+import { syntheticInputs } from '../engine/syntheticInputs.js';
+import type { DelegateName, EngineName, LoadOptions } from '../engine/types.js';
+import { ConfigError } from '../errors.js';
+import { percentile, round, rssMb } from './stats.js';
+
+interface BenchOptions extends LoadOptions {
+  readonly runs?: number;
+  readonly warmup?: number;
+  readonly seed?: number;
+}
+
+/** The `tfls bench --json` object (a fixed contract). */
+interface BenchResult {
+  readonly engine: EngineName;
+  readonly delegate: DelegateName;
+  readonly threads: number;
+  readonly runs: number;
+  /** From before the model load to a loaded, allocated interpreter. */
+  readonly initMs: number;
+  readonly firstRunMs: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly minMs: number;
+  readonly rssMb: number;
+}
+
+const positive = (value: number, name: string, min: number): number => {
+  if (!Number.isInteger(value) || value < min)
+    throw new ConfigError(`${name} must be an integer >= ${min}, got ${value}`);
+  return value;
+};
+
+/**
+ * Loads a model, runs it on deterministic inputs and reports latency. Runs
+ * are synchronous so that the numbers are inference, not event-loop waits.
+ */
+const benchmarkModel = async (source: string | Uint8Array, options: BenchOptions = {}): Promise<BenchResult> => {
+  const runs = positive(options.runs ?? 100, 'runs', 1);
+  const warmup = positive(options.warmup ?? 10, 'warmup', 0);
+  const started = performance.now();
+  const model = await loadModel(source, options);
+  const initMs = performance.now() - started;
+  try {
+    const inputs = syntheticInputs(model.inputs, options.seed ?? 1);
+    let t = performance.now();
+    model.run(inputs);
+    const firstRunMs = performance.now() - t;
+    for (let i = 0; i < warmup; i++) model.run(inputs);
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      t = performance.now();
+      model.run(inputs);
+      samples.push(performance.now() - t);
+    }
+    samples.sort((a, b) => a - b);
+    return {
+      engine: model.engine,
+      delegate: model.delegate,
+      threads: model.threads,
+      runs,
+      initMs: round(initMs),
+      firstRunMs: round(firstRunMs),
+      p50Ms: round(percentile(samples, 50)),
+      p90Ms: round(percentile(samples, 90)),
+      p99Ms: round(percentile(samples, 99)),
+      minMs: round(samples[0]!),
+      rssMb: rssMb(),
+    };
+  } finally {
+    model.dispose();
+  }
+};
+
+export type { BenchOptions, BenchResult };
+export { benchmarkModel };

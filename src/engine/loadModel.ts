@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import { ConfigError, ModelFormatError, ModelLoadError, type TflsError, UnsupportedError } from '../errors.js';
+import { BuiltinOperator } from '../tflite/generated/schema_generated.js';
+import { builtinCode } from '../tflite/opcodes.js';
+import { readModel, type TfliteFile } from '../tflite/readModel.js';
+import { getBinding } from './native/binding.js';
+import { NativeModel } from './native/NativeModel.js';
+import { resolveThreads } from './threads.js';
+import type { EngineChoice, LoadOptions, Model } from './types.js';
+import { WasmModel } from './wasm/WasmModel.js';
+
+const DEFAULT_MAX_TENSOR_BYTES = 2 ** 30;
+const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'wasm'];
+
+// TFLite 2.9 crashes re-preparing DENSIFY after an input resize.
+const resizeBlocker = (file: TfliteFile): string | undefined =>
+  file.model.operatorCodes.some((code) => builtinCode(code) === BuiltinOperator.DENSIFY)
+    ? 'it densifies sparse weights (DENSIFY), which TFLite 2.9 cannot re-prepare at a new shape'
+    : undefined;
+
+const loadNative = (bytes: Uint8Array, file: TfliteFile, options: LoadOptions): NativeModel => {
+  const binding = getBinding();
+  const native = new binding.NativeModel(bytes, {
+    threads: resolveThreads(options.threads),
+    xnnpack: options.xnnpack ?? true,
+    maxTensorBytes: options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES,
+  });
+  return new NativeModel(native, resizeBlocker(file));
+};
+
+const readSource = async (source: Uint8Array | string): Promise<Uint8Array> => {
+  if (typeof source !== 'string') return source;
+  try {
+    return new Uint8Array(await readFile(source));
+  } catch (error) {
+    throw new ModelFormatError(
+      `cannot read model file ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+};
+
+/**
+ * Loads a .tflite model from bytes or a path.
+ *
+ * The file is parsed and validated in TypeScript first, so that a damaged or
+ * hostile file is refused with a clear error before native code sees it.
+ * `engine: "auto"` (default) creates a native interpreter (with XNNPACK) and
+ * falls back to LiteRT.js (WASM) when the native runtime cannot create it,
+ * reporting why in `fallbackReason`.
+ *
+ * @example const model = await loadModel('models/face-detection/1/model.tflite', { threads: 1 });
+ */
+const loadModel = async (source: Uint8Array | string, options: LoadOptions = {}): Promise<Model> => {
+  const engine = options.engine ?? 'auto';
+  if (!ENGINES.includes(engine))
+    throw new ConfigError(`engine must be one of ${ENGINES.join(', ')}, got ${JSON.stringify(engine)}`);
+  const bytes = await readSource(source);
+  const file = readModel(bytes);
+  if (engine === 'wasm') return WasmModel.load(bytes);
+  try {
+    return loadNative(bytes, file, options);
+  } catch (error) {
+    const fallback = engine === 'auto' && (error instanceof ModelLoadError || error instanceof UnsupportedError);
+    if (!fallback) throw error;
+    const reason = `native engine: ${(error as TflsError).message}`;
+    try {
+      return await WasmModel.load(bytes, reason);
+    } catch (wasmError) {
+      throw new ModelLoadError(
+        `no engine could load the model. ${reason}. WASM engine: ${(wasmError as Error).message}`,
+        {
+          cause: wasmError,
+        },
+      );
+    }
+  }
+};
+
+export { loadModel };

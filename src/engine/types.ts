@@ -1,0 +1,94 @@
+import type { DType, TypedArray } from '../dtypes.js';
+
+type EngineName = 'native' | 'wasm';
+type EngineChoice = 'auto' | EngineName;
+type DelegateName = 'xnnpack' | 'none';
+
+interface Quantization {
+  /** One scale per channel along `quantizedDimension`, or one for the tensor. */
+  readonly scale: readonly number[];
+  readonly zeroPoint: readonly number[];
+  readonly quantizedDimension: number;
+}
+
+interface TensorInfo {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  /** Null for float tensors. */
+  readonly quantization: Quantization | null;
+}
+
+interface Tensor {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly data: TypedArray;
+}
+
+/** An input: a typed array of the input's dtype, optionally with its shape (to change the batch size). */
+type InputValue = TypedArray | { readonly data: TypedArray; readonly shape?: readonly number[] };
+
+/** Inputs in model order, or by input name. */
+type Inputs = readonly InputValue[] | Readonly<Record<string, InputValue>>;
+
+interface LoadOptions {
+  /** `auto` (default): native, and WASM when the native runtime cannot create the interpreter. */
+  readonly engine?: EngineChoice;
+  /** Interpreter threads; default: TFLITE_NUM_THREADS, Lambda's vCPU share, or the CPUs available. */
+  readonly threads?: number;
+  /** Apply the XNNPACK delegate on the native engine (default true). */
+  readonly xnnpack?: boolean;
+  /** Refuse models whose non-constant tensors would take more (default 1 GiB). */
+  readonly maxTensorBytes?: number;
+}
+
+/**
+ * `consume` receives the outputs as views into buffers the model reuses run
+ * after run, and must be done with them when it returns (or when its promise
+ * settles): the next run waits until then. Nothing is allocated per run,
+ * which is what a server that serializes outputs at once wants.
+ */
+interface RunOptions<T> {
+  readonly consume: (outputs: Tensor[]) => T | Promise<T>;
+}
+
+interface Model {
+  readonly engine: EngineName;
+  readonly delegate: DelegateName;
+  /** Why the delegate is `none`. */
+  readonly delegateReason?: string;
+  /** Why `auto` chose WASM. */
+  readonly fallbackReason?: string;
+  readonly threads: number;
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+  /** Nodes in the graph and how many the delegate took (0 when unknown). */
+  readonly nodes: number;
+  readonly delegatedNodes: number;
+  readonly disposed: boolean;
+  /** Runs on the calling thread. */
+  run(inputs: Inputs): Tensor[];
+  run<T>(inputs: Inputs, options: { readonly consume: (outputs: Tensor[]) => T }): T;
+  /** Runs off the event loop; runs on one model are queued. */
+  runAsync(inputs: Inputs): Promise<Tensor[]>;
+  runAsync<T>(inputs: Inputs, options: RunOptions<T>): Promise<T>;
+  /** Sets the first dimension of every input. */
+  resizeBatch(batch: number): void;
+  /** Frees the interpreter; idempotent. A run in flight finishes first. */
+  dispose(): void;
+}
+
+export type {
+  DelegateName,
+  EngineChoice,
+  EngineName,
+  Inputs,
+  InputValue,
+  LoadOptions,
+  Model,
+  Quantization,
+  RunOptions,
+  Tensor,
+  TensorInfo,
+};

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import vm from 'node:vm';
+import type { LiteRt } from '@litertjs/core';
+import { UnsupportedError } from '../../errors.js';
+
+/**
+ * LiteRT.js is built for browsers and workers: it loads its Emscripten glue
+ * with importScripts (or a script tag) and reads the factory off `self`. In
+ * Node it needs `self` and `importScripts`, and the glue needs `require` and
+ * `__dirname`. The glue is evaluated inside a function that receives those
+ * two, so they never become globals; `self` and `importScripts` exist only
+ * while the runtime loads. Loading also probes for WebGPU, which Node lacks,
+ * and warns on the console about it; that warning goes to the runtime's log.
+ */
+const require = createRequire(import.meta.url);
+const RECENT_LINES = 20;
+
+/** The runtime's last log lines: its errors explain failed loads. */
+const recentLog: string[] = [];
+const remember = (line: string): void => {
+  recentLog.push(line);
+  if (recentLog.length > RECENT_LINES) recentLog.shift();
+  if (process.env.TFLS_DEBUG) process.stderr.write(`litert: ${line}\n`);
+};
+
+const wasmDirectory = (): string => join(dirname(require.resolve('@litertjs/core/package.json')), 'wasm');
+
+const withBrowserShims = async <T>(directory: string, load: () => Promise<T>): Promise<T> => {
+  const scope = globalThis as Record<string, unknown>;
+  const saved = { self: scope.self, importScripts: scope.importScripts, Module: scope.Module };
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => remember(args.map(String).join(' '));
+  const scriptRequire = createRequire(join(directory, 'litert.js'));
+  scope.self = globalThis;
+  scope.Module = { print: remember, printErr: remember };
+  scope.importScripts = (path: string): void => {
+    const source = readFileSync(path, 'utf8');
+    const factory = vm.runInThisContext(`(function (require, __dirname) {\n${source}\nreturn ModuleFactory;\n})`, {
+      filename: path,
+    }) as (req: NodeJS.Require, dir: string) => unknown;
+    scope.ModuleFactory = factory(scriptRequire, directory);
+  };
+  try {
+    return await load();
+  } finally {
+    console.warn = warn;
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete scope[key];
+      else scope[key] = value;
+    }
+    delete scope.ModuleFactory;
+  }
+};
+
+let runtime: Promise<LiteRt> | undefined;
+
+/** The LiteRT.js runtime, loaded once per process. */
+const getLiteRt = (): Promise<LiteRt> => {
+  runtime ??= (async () => {
+    const litert = await import('@litertjs/core');
+    const directory = wasmDirectory();
+    return withBrowserShims(directory, () => litert.loadLiteRt(`${directory}/`));
+  })().catch((error: unknown) => {
+    runtime = undefined;
+    throw new UnsupportedError(`the LiteRT.js (WASM) runtime could not be loaded: ${(error as Error).message}`, {
+      cause: error,
+    });
+  });
+  return runtime;
+};
+
+/** What LiteRT logged lately, for error messages. */
+const takeRecentLog = (): string => recentLog.splice(0).join(' ');
+
+export { getLiteRt, takeRecentLog };

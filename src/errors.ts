@@ -1,0 +1,107 @@
+/**
+ * The library's typed errors. Each carries a stable `code`; the HTTP edge
+ * (src/http/errorResponse.ts) and the CLI map them to statuses and exit codes
+ * in one place, so nothing else needs to know about transport.
+ */
+class TflsError extends Error {
+  public readonly code: string = 'ERR_TFLS';
+  public readonly details?: Record<string, unknown>;
+
+  public constructor(message: string, options?: ErrorOptions & { details?: Record<string, unknown> }) {
+    super(message, options);
+    this.name = 'TflsError';
+    if (options?.details) this.details = options.details;
+  }
+}
+
+/** The bytes are not a usable TFLite model: wrong identifier, truncated, malformed, too large. */
+class ModelFormatError extends TflsError {
+  public override readonly code = 'ERR_MODEL_FORMAT';
+  public constructor(message: string, options?: ErrorOptions & { details?: Record<string, unknown> }) {
+    super(message, options);
+    this.name = 'ModelFormatError';
+  }
+}
+
+/** A well-formed model that no engine could load (unresolved custom op, op version too new...). */
+class ModelLoadError extends TflsError {
+  public override readonly code = 'ERR_MODEL_LOAD';
+  public constructor(message: string, options?: ErrorOptions & { details?: Record<string, unknown> }) {
+    super(message, options);
+    this.name = 'ModelLoadError';
+  }
+}
+
+/** The caller's inputs do not fit the model: count, dtype, shape or size. */
+class InputError extends TflsError {
+  public override readonly code = 'ERR_INPUT';
+  public constructor(message: string, options?: ErrorOptions & { details?: Record<string, unknown> }) {
+    super(message, options);
+    this.name = 'InputError';
+  }
+}
+
+/** A feature the model or engine cannot provide (string tensors, batch resize on WASM...). */
+class UnsupportedError extends TflsError {
+  public override readonly code = 'ERR_UNSUPPORTED';
+  public constructor(message: string, options?: ErrorOptions & { details?: Record<string, unknown> }) {
+    super(message, options);
+    this.name = 'UnsupportedError';
+  }
+}
+
+/** The model was disposed before this call. */
+class ModelDisposedError extends TflsError {
+  public override readonly code = 'ERR_MODEL_DISPOSED';
+  public constructor(message = 'the model has been disposed', options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ModelDisposedError';
+  }
+}
+
+/** A synchronous call while an async run holds the interpreter. */
+class ModelBusyError extends TflsError {
+  public override readonly code = 'ERR_MODEL_BUSY';
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ModelBusyError';
+  }
+}
+
+/** The runtime failed while running a model that had loaded. */
+class InferenceError extends TflsError {
+  public override readonly code = 'ERR_INFERENCE';
+  public constructor(message: string, options?: ErrorOptions & { details?: Record<string, unknown> }) {
+    super(message, options);
+    this.name = 'InferenceError';
+  }
+}
+
+/** A configuration value (env var, option, manifest) is invalid. */
+class ConfigError extends TflsError {
+  public override readonly code = 'ERR_CONFIG';
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Narrows an unknown catch value to an Error, wrapping anything else. */
+const toError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
+
+/** A one-line message: TFLite's reporter joins its lines with newlines. */
+const oneLine = (message: string): string => message.replace(/\s*\n\s*/g, ' ').trim();
+
+export {
+  ConfigError,
+  InferenceError,
+  InputError,
+  ModelBusyError,
+  ModelDisposedError,
+  ModelFormatError,
+  ModelLoadError,
+  oneLine,
+  TflsError,
+  toError,
+  UnsupportedError,
+};

@@ -1,0 +1,98 @@
+import {
+  ActivationFunctionType,
+  BuiltinOperator,
+  BuiltinOptions,
+  FullyConnectedOptionsT,
+  ModelT,
+  OperatorCodeT,
+  OperatorT,
+  type ReshapeOptionsT,
+  SubGraphT,
+  TensorT,
+  TensorType,
+} from '../../src/tflite/generated/schema_generated.js';
+import { ModelBuffer } from '../../src/tflite/modelBuffers.js';
+import { setBuiltinCode } from '../../src/tflite/opcodes.js';
+import { writeModel } from '../../src/tflite/writeModel.js';
+
+interface TensorSpec {
+  readonly name: string;
+  readonly shape: number[];
+  readonly type?: TensorType;
+  /** Constant data; absent for activations. */
+  readonly data?: Uint8Array;
+}
+
+const floatBytes = (values: readonly number[]): Uint8Array => new Uint8Array(Float32Array.from(values).buffer);
+const int32Bytes = (values: readonly number[]): Uint8Array => new Uint8Array(Int32Array.from(values).buffer);
+
+/**
+ * A real .tflite file holding one builtin op, written with the project's own
+ * writer: tensors[0] is the model input, the last tensor its output.
+ */
+const singleOpModel = (
+  op: BuiltinOperator,
+  tensors: readonly TensorSpec[],
+  options?: { type: BuiltinOptions; value: FullyConnectedOptionsT | ReshapeOptionsT },
+): Uint8Array => {
+  const code = new OperatorCodeT();
+  setBuiltinCode(code, op);
+  code.version = 1;
+  const model = new ModelT();
+  model.version = 3;
+  model.description = 'tflite-serverless test model';
+  model.operatorCodes = [code];
+  model.buffers = [new ModelBuffer()];
+  const subgraph = new SubGraphT();
+  subgraph.tensors = tensors.map((spec) => {
+    const tensor = new TensorT();
+    tensor.name = spec.name;
+    tensor.shape = spec.shape;
+    tensor.type = spec.type ?? TensorType.FLOAT32;
+    if (spec.data) {
+      model.buffers.push(new ModelBuffer(spec.data));
+      tensor.buffer = model.buffers.length - 1;
+    }
+    return tensor;
+  });
+  const operator = new OperatorT();
+  operator.opcodeIndex = 0;
+  operator.inputs = tensors.slice(0, -1).map((_, i) => i);
+  operator.outputs = [tensors.length - 1];
+  if (options) {
+    operator.builtinOptionsType = options.type;
+    operator.builtinOptions = options.value;
+  }
+  subgraph.inputs = [0];
+  subgraph.outputs = [tensors.length - 1];
+  subgraph.operators = [operator];
+  subgraph.name = 'main';
+  model.subgraphs = [subgraph];
+  return writeModel({ model, trailer: new Uint8Array(0) });
+};
+
+/** y = x·Wᵀ + b (FULLY_CONNECTED): runs at any batch size, unlike the MediaPipe models. */
+const fullyConnectedModel = (weights: readonly (readonly number[])[], bias: readonly number[]): Uint8Array => {
+  const options = new FullyConnectedOptionsT();
+  options.fusedActivationFunction = ActivationFunctionType.NONE;
+  return singleOpModel(
+    BuiltinOperator.FULLY_CONNECTED,
+    [
+      { name: 'x', shape: [1, weights[0]!.length] },
+      { name: 'w', shape: [weights.length, weights[0]!.length], data: floatBytes(weights.flat()) },
+      { name: 'b', shape: [bias.length], data: floatBytes(bias) },
+      { name: 'y', shape: [1, weights.length] },
+    ],
+    { type: BuiltinOptions.FullyConnectedOptions, value: options },
+  );
+};
+
+/** RESHAPE to a constant shape: the batch cannot change, and TFLite says so at allocation. */
+const fixedReshapeModel = (inputShape: number[], target: number[]): Uint8Array =>
+  singleOpModel(BuiltinOperator.RESHAPE, [
+    { name: 'x', shape: inputShape },
+    { name: 'shape', shape: [target.length], type: TensorType.INT32, data: int32Bytes(target) },
+    { name: 'y', shape: target },
+  ]);
+
+export { fixedReshapeModel, floatBytes, fullyConnectedModel, singleOpModel };
