@@ -86,6 +86,42 @@ class ConfigError extends TflsError {
   }
 }
 
+/** An unknown model, version or route. */
+class NotFoundError extends TflsError {
+  public override readonly code = 'ERR_NOT_FOUND';
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** A model that exists but cannot be served now (it failed to load); the message says why. */
+class ModelUnavailableError extends TflsError {
+  public override readonly code = 'ERR_MODEL_UNAVAILABLE';
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ModelUnavailableError';
+  }
+}
+
+/** A request or image beyond a size limit. */
+class PayloadTooLargeError extends TflsError {
+  public override readonly code = 'ERR_TOO_LARGE';
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/** A model.json that is not valid for its model. */
+class ManifestError extends TflsError {
+  public override readonly code = 'ERR_MANIFEST';
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ManifestError';
+  }
+}
+
 /** Narrows an unknown catch value to an Error, wrapping anything else. */
 const toError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
 
@@ -96,11 +132,15 @@ export {
   ConfigError,
   InferenceError,
   InputError,
+  ManifestError,
   ModelBusyError,
   ModelDisposedError,
   ModelFormatError,
   ModelLoadError,
+  ModelUnavailableError,
+  NotFoundError,
   oneLine,
+  PayloadTooLargeError,
   TflsError,
   toError,
   UnsupportedError,

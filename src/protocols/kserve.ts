@@ -106,7 +106,8 @@ const parseInferRequest = (
           `${label}: binary data has ${raw.byteLength} bytes, shape [${shape}] of ${tensor.datatype} needs ${elementCount(shape) * bytes}`,
         );
       }
-      data = new DTYPES[info.dtype].array(raw.slice().buffer);
+      // A copy: raw may be a Buffer view into a larger pool, and must be aligned.
+      data = new DTYPES[info.dtype].array(new Uint8Array(raw).buffer);
     } else {
       const values = flatten(tensor.data, label);
       if (values.length !== elementCount(shape)) {

@@ -6,7 +6,6 @@ import {
   ModelT,
   OperatorCodeT,
   OperatorT,
-  type ReshapeOptionsT,
   SubGraphT,
   TensorT,
   TensorType,
@@ -33,7 +32,7 @@ const int32Bytes = (values: readonly number[]): Uint8Array => new Uint8Array(Int
 const singleOpModel = (
   op: BuiltinOperator,
   tensors: readonly TensorSpec[],
-  options?: { type: BuiltinOptions; value: FullyConnectedOptionsT | ReshapeOptionsT },
+  options?: { type: BuiltinOptions; value: OperatorT['builtinOptions'] },
 ): Uint8Array => {
   const code = new OperatorCodeT();
   setBuiltinCode(code, op);

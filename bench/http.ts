@@ -1,0 +1,124 @@
+// Load on the local server: face detection on a 640x480 JPEG at concurrency 1
+// and 8. The server runs in its own process (tfls serve); the load generator
+// (autocannon) in this one. Prints p50/p99 latency, requests per second, the
+// server's own split (decode, preprocess, infer, postprocess from its
+// Server-Timing header), and what the server adds beyond those stages.
+//   npm run bench:http [-- --seconds 10]
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import sharp from 'sharp';
+import { percentile } from '../src/bench/stats.js';
+import { describeMachine } from './machine.js';
+
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '10' }, threads: { type: 'string', default: '1' } },
+});
+const root = join(import.meta.dirname, '..');
+
+const image = await sharp(readFileSync(join(root, 'test/fixtures/images/astronaut.png')))
+  .resize(480, 480)
+  .extend({ left: 80, right: 80, background: '#203040' })
+  .jpeg({ quality: 90 })
+  .toBuffer();
+
+const startServer = async (): Promise<{ url: string; child: ChildProcess }> => {
+  const child = spawn(process.execPath, [join(root, 'bin/tfls.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    env: {
+      ...process.env,
+      TFLITE_NUM_THREADS: values.threads,
+      PRELOAD_MODELS: 'face-detection',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const match = /(http:\/\/[^\s]+)/.exec(chunk.toString());
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`tfls serve exited with ${code}`)));
+  });
+  return { url, child };
+};
+
+interface Sample {
+  total: number;
+  stages: Record<string, number>;
+}
+
+const run = async (url: string, connections: number) => {
+  const samples: Sample[] = [];
+  const result = await autocannon({
+    url: `${url}/v1/models/face-detection:predict`,
+    method: 'POST',
+    headers: { 'content-type': 'image/jpeg' },
+    body: image,
+    connections,
+    duration: Number(values.seconds),
+    setupClient(client) {
+      let stages: Record<string, number> = {};
+      // At run time the event carries the HTTP parser's {headers: [name, value, ...]}, not what @types says.
+      client.on('headers', (received: unknown) => {
+        const flat = (received as { headers: string[] }).headers;
+        stages = {};
+        for (let i = 0; i < flat.length; i += 2) {
+          if (flat[i]!.toLowerCase() !== 'server-timing') continue;
+          for (const [, name, duration] of flat[i + 1]!.matchAll(/(\w+);dur=([\d.]+)/g))
+            stages[name!] = Number(duration);
+        }
+      });
+      client.on('response', (_status: number, _bytes: number, responseTime: number) =>
+        samples.push({ total: responseTime, stages }),
+      );
+    },
+  });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${result.non2xx} non-2xx responses, ${result.errors} errors`);
+  const p50 = (f: (s: Sample) => number) =>
+    percentile(
+      samples.map(f).sort((a, b) => a - b),
+      50,
+    );
+  const work = (s: Sample) =>
+    (s.stages.decode ?? 0) + (s.stages.preprocess ?? 0) + (s.stages.infer ?? 0) + (s.stages.postprocess ?? 0);
+  return {
+    connections,
+    requests: samples.length,
+    reqPerSec: result.requests.average,
+    p50Ms: p50((s) => s.total),
+    p99Ms: percentile(
+      samples.map((s) => s.total).sort((a, b) => a - b),
+      99,
+    ),
+    decodeMs: p50((s) => s.stages.decode ?? 0),
+    preprocessMs: p50((s) => s.stages.preprocess ?? 0),
+    inferMs: p50((s) => s.stages.infer ?? 0),
+    postprocessMs: p50((s) => s.stages.postprocess ?? 0),
+    // Everything that is not decode, preprocessing, inference or post-processing: HTTP, event, routing, JSON.
+    overheadMs: p50((s) => s.total - work(s)),
+    handlerOverheadMs: p50((s) => (s.stages.total ?? 0) - work(s)),
+  };
+};
+
+const server = await startServer();
+try {
+  console.log(
+    `Machine: ${describeMachine()}; server: tfls serve, ${values.threads} interpreter thread(s); ${values.seconds} s per run; 640x480 JPEG (${image.length} bytes)\n`,
+  );
+  console.log(
+    '| connections | req/s | p50 ms | p99 ms | decode | preprocess | infer | postprocess | beyond those (client p50) | beyond those (in handler) |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const connections of [1, 8]) {
+    const r = await run(server.url, connections);
+    const f = (n: number) => n.toFixed(2);
+    console.log(
+      `| ${connections} | ${r.reqPerSec.toFixed(0)} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${f(r.decodeMs)} | ${f(r.preprocessMs)} | ${f(r.inferMs)} | ${f(r.postprocessMs)} | ${f(r.overheadMs)} | ${f(r.handlerOverheadMs)} |`,
+    );
+  }
+} finally {
+  server.child.kill('SIGTERM');
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// Bundles each Lambda handler in functions/<name>/index.ts into
+// dist/functions/<name>/index.mjs (ESM, Node 20+, sourcemap).
+//
+// External, because they come from the Lambda layer through NODE_PATH:
+// the native addon (tflite-serverless-native), sharp and its libvips, and
+// LiteRT.js (whose .wasm files must sit next to its code).
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const EXTERNAL = [
+  'tflite-serverless-native',
+  'tflite-serverless-native/*',
+  'sharp',
+  '@img/*',
+  '@litertjs/core',
+  '@litertjs/core/*',
+];
+
+const names = readdirSync(join(root, 'functions'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+
+for (const name of names) {
+  await build({
+    entryPoints: [join(root, 'functions', name, 'index.ts')],
+    outfile: join(root, 'dist', 'functions', name, 'index.mjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    sourcemap: true,
+    minify: false,
+    legalComments: 'none',
+    external: EXTERNAL,
+    // CommonJS dependencies inside an ES module need a require.
+    banner: {
+      js: "import { createRequire as __tflsCreateRequire } from 'node:module'; const require = __tflsCreateRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  console.log(`bundled dist/functions/${name}/index.mjs`);
+}

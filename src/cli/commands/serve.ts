@@ -1,0 +1,50 @@
+import { loadServerConfig } from '../../config/serverConfig.js';
+import { createPredictService } from '../../http/createPredictService.js';
+import { startLocalServer } from '../../server/localServer.js';
+import { type Command, integerFlag, positionals, stringFlag } from '../command.js';
+
+const serve: Command = {
+  name: 'serve',
+  summary: 'serve a model repository over HTTP through the Lambda handler',
+  help: `Usage: tfls serve [--port N] [--host H] [--models DIR|s3://bucket/prefix]
+
+Serves the models in a repository (<name>/<version>/model.tflite, optional
+model.json) over HTTP. Each request becomes the API Gateway HTTP API event
+Lambda would receive and goes through the same predict handler:
+KServe v2 (/v2/...) and TensorFlow Serving (/v1/...) routes, images included.
+
+Options:
+  --port N       port (default: PORT, else 3000; 0 picks a free one)
+  --host H       interface to listen on (default 0.0.0.0)
+  --models DIR   the repository (default: MODEL_REPOSITORY, else ./models)
+
+The other settings come from the environment as on Lambda: MODEL_CACHE_MB,
+PRELOAD_MODELS, MODEL_REFRESH_SECONDS, TFLITE_NUM_THREADS, TFLITE_ENGINE.
+`,
+  options: { port: { type: 'string', short: 'p' }, host: { type: 'string' }, models: { type: 'string' } },
+  async run(args, io) {
+    positionals(args);
+    const port = integerFlag(args, 'port', Number(process.env.PORT ?? 3000), 0, 65535)!;
+    const models = stringFlag(args, 'models');
+    // Locally, EMF metrics on stdout are noise unless asked for.
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+    const config = loadServerConfig({ ...process.env, ...(models !== undefined && { MODEL_REPOSITORY: models }) });
+    const service = createPredictService(config);
+    await service.preload();
+    const server = await startLocalServer(service, port, stringFlag(args, 'host') ?? '0.0.0.0');
+    io.stdout.write(`tfls serve: ${server.url} serving ${config.modelRepository}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        void server.close().then(() => {
+          service.repository.dispose();
+          resolve();
+        });
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    return 0;
+  },
+};
+
+export { serve };

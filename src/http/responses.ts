@@ -1,0 +1,27 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string> };
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
+  statusCode,
+  headers: { 'content-type': JSON_TYPE, ...headers },
+  body: JSON.stringify(body),
+  isBase64Encoded: false,
+});
+
+/** A binary body, base64 as API Gateway wants it from Lambda. */
+const binary = (statusCode: number, body: Uint8Array, headers: Record<string, string>): HttpResponse => ({
+  statusCode,
+  headers,
+  body: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64'),
+  isBase64Encoded: true,
+});
+
+/** The error body every route uses: {"error": "<message>"}. */
+const errorResponse = (statusCode: number, message: string, headers: Record<string, string> = {}): HttpResponse =>
+  json(statusCode, { error: message }, headers);
+
+export type { HttpResponse };
+export { binary, errorResponse, json };

@@ -1,0 +1,119 @@
+import { DTYPES } from '../../dtypes.js';
+import { ModelUnavailableError, NotFoundError } from '../../errors.js';
+import { formatInferResponse, parseInferRequest } from '../../protocols/kserve.js';
+import {
+  BINARY_HEADER,
+  binaryOutputs,
+  encodeBinaryResponse,
+  splitBinaryRequest,
+} from '../../protocols/kserveBinary.js';
+import { serverTiming } from '../../serving/timings.js';
+import { leaseFor, type RouteContext, recordPrediction } from '../context.js';
+import { UnsupportedMediaTypeError } from '../httpErrors.js';
+import { jsonBody } from '../request.js';
+import { binary, json } from '../responses.js';
+import { paths, type Route } from '../router.js';
+
+/** KServe v2 / Open Inference Protocol model routes. */
+const kserveRoutes: readonly Route<RouteContext>[] = [
+  {
+    method: 'GET',
+    pattern: paths.kserveModel,
+    async handler(_request, params, context) {
+      const lease = await leaseFor(context, params);
+      try {
+        const { served } = lease;
+        const versions = (await context.repository.status(served.name)).map((s) => String(s.version));
+        const tensor = (t: { name: string; dtype: keyof typeof DTYPES; shape: readonly number[] }) => ({
+          name: t.name,
+          datatype: DTYPES[t.dtype].kserve,
+          shape: [...t.shape],
+        });
+        return json(200, {
+          name: served.name,
+          versions,
+          platform: 'tensorflow_lite',
+          inputs: served.inputs.map(tensor),
+          outputs: served.outputs.map(tensor),
+          parameters: {
+            version: String(served.version),
+            engine: served.model.engine,
+            delegate: served.model.delegate,
+            threads: served.model.threads,
+            task: served.manifest.task,
+            ...(served.model.delegateReason && { delegateReason: served.model.delegateReason }),
+            ...(served.model.fallbackReason && { fallbackReason: served.model.fallbackReason }),
+          },
+        });
+      } finally {
+        lease.release();
+      }
+    },
+  },
+  {
+    method: 'GET',
+    pattern: paths.kserveReady,
+    async handler(_request, params, context) {
+      try {
+        (await leaseFor(context, params)).release();
+        return json(200, { name: params.name, ready: true });
+      } catch (error) {
+        if (error instanceof ModelUnavailableError)
+          return json(503, { name: params.name, ready: false, error: error.message });
+        if (error instanceof NotFoundError) return json(404, { name: params.name, ready: false, error: error.message });
+        throw error;
+      }
+    },
+  },
+  {
+    method: 'POST',
+    pattern: paths.kserveInfer,
+    async handler(request, params, context) {
+      const started = performance.now();
+      const header = request.headers[BINARY_HEADER];
+      if (header === undefined && request.contentType !== '' && request.contentType !== 'application/json') {
+        throw new UnsupportedMediaTypeError(
+          `unsupported Content-Type ${request.contentType}; send application/json, or the binary extension with ${BINARY_HEADER}`,
+        );
+      }
+      const split = header === undefined ? undefined : splitBinaryRequest(request.body, header);
+      const body = split ? split.json : jsonBody(request);
+      const lease = await leaseFor(context, params);
+      try {
+        const { served } = lease;
+        const parsed = parseInferRequest(body, served.model.inputs, split?.binary);
+        const wantsBinary = binaryOutputs(body);
+        const inferStarted = performance.now();
+        let inferMs = 0;
+        const result = await served.model.runAsync(parsed.inputs, {
+          // Outputs are views into reused buffers: format (and copy) them here.
+          consume: (outputs) => {
+            inferMs = performance.now() - inferStarted;
+            const response = formatInferResponse(served.name, outputs, { version: String(served.version), ...parsed });
+            return { response, binaryBody: encodeBinaryResponse(response, outputs, wantsBinary) };
+          },
+        });
+        const timings = {
+          decodeMs: 0,
+          preprocessMs: inferStarted - started,
+          inferMs,
+          postprocessMs: performance.now() - inferStarted - inferMs,
+        };
+        recordPrediction(context, lease, timings);
+        const headers = { 'x-model-version': String(served.version), 'server-timing': serverTiming(timings) };
+        if (result.binaryBody) {
+          return binary(200, result.binaryBody.body, {
+            ...headers,
+            'content-type': 'application/octet-stream',
+            [BINARY_HEADER]: String(result.binaryBody.headerLength),
+          });
+        }
+        return json(200, result.response, headers);
+      } finally {
+        lease.release();
+      }
+    },
+  },
+];
+
+export { kserveRoutes };

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import type { TensorInfo } from '../engine/types.js';
+import { ManifestError } from '../errors.js';
+import { faceDetectionPreset } from './faceDetectionDefaults.js';
+import { manifestSchema, type RawManifest } from './schema.js';
+import type { FaceDetectionSpec, ImageInputSpec, ModelManifest, Task } from './types.js';
+
+const DEFAULT_MAX_PIXELS = 40_000_000;
+
+/** Preprocessing each task's reference models were trained with, when model.json says nothing. */
+const INPUT_DEFAULTS: Readonly<Record<Task, Omit<ImageInputSpec, 'tensor'>>> = {
+  'face-detection': { resize: 'letterbox', range: [-1, 1], channels: 'rgb', color: 'rgb' },
+  landmarks: { resize: 'letterbox', range: [0, 1], channels: 'rgb', color: 'rgb' },
+  segmentation: { resize: 'stretch', range: [0, 1], channels: 'rgb', color: 'rgb' },
+  classification: { resize: 'stretch', range: [0, 1], channels: 'rgb', color: 'rgb' },
+  raw: { resize: 'stretch', range: [0, 1], channels: 'rgb', color: 'rgb' },
+};
+
+interface ModelIo {
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+}
+
+/** The index of a tensor named or numbered in model.json; throws when it does not exist. */
+const resolveTensor = (tensors: readonly TensorInfo[], ref: string | number, kind: string): number => {
+  const index = typeof ref === 'number' ? ref : tensors.findIndex((t) => t.name === ref);
+  if (index < 0 || index >= tensors.length) {
+    throw new ManifestError(
+      `model.json names ${kind} ${JSON.stringify(ref)}, but the model's ${kind}s are ${tensors.map((t) => JSON.stringify(t.name)).join(', ')}`,
+    );
+  }
+  return index;
+};
+
+const faceDetection = (raw: RawManifest, io: ModelIo, input: ImageInputSpec): FaceDetectionSpec => {
+  const image = io.inputs[resolveTensor(io.inputs, input.tensor, 'input')]!;
+  const [, height = 0, width = 0] = image.shape;
+  const preset = faceDetectionPreset(width, height);
+  const declared = raw.faceDetection?.anchors;
+  if (!preset && !declared?.strides) {
+    throw new ManifestError(
+      `no built-in anchors for a ${width}x${height} face detector; set faceDetection.anchors in model.json`,
+    );
+  }
+  const anchors = {
+    ...(preset?.anchors ?? faceDetectionPreset(128, 128)!.anchors),
+    inputWidth: width,
+    inputHeight: height,
+    ...declared,
+  };
+  if (anchors.strides.length !== anchors.numLayers) {
+    throw new ManifestError(
+      `faceDetection.anchors has ${anchors.strides.length} strides for ${anchors.numLayers} layers`,
+    );
+  }
+  // BlazeFace names its outputs regressors (boxes + keypoints) and classificators (scores).
+  const byName = (name: string, fallback: number): string | number =>
+    io.outputs.some((o) => o.name === name) ? name : fallback;
+  const boxesOutput = raw.faceDetection?.boxesOutput ?? byName('regressors', 0);
+  const scoresOutput = raw.faceDetection?.scoresOutput ?? byName('classificators', 1);
+  const boxes = io.outputs[resolveTensor(io.outputs, boxesOutput, 'output')]!;
+  resolveTensor(io.outputs, scoresOutput, 'output');
+  const coords = boxes.shape[boxes.shape.length - 1] ?? 4;
+  return {
+    anchors,
+    boxesOutput,
+    scoresOutput,
+    numKeypoints: raw.faceDetection?.numKeypoints ?? Math.max(0, Math.floor((coords - 4) / 2)),
+    boxCoordOffset: 0,
+    keypointCoordOffset: 4,
+    valuesPerKeypoint: 2,
+    scale: raw.faceDetection?.scale ?? [width, height, width, height],
+    scoreClipping: 100,
+    minScore: raw.threshold ?? preset?.minScore ?? 0.5,
+    iouThreshold: raw.iouThreshold ?? 0.3,
+    maxDetections: raw.maxDetections ?? 100,
+  };
+};
+
+/**
+ * Validates a model.json (or its absence) against the model it describes
+ * and fills in the defaults. `readLabels` fetches a labels file named in it.
+ */
+const resolveManifest = async (
+  json: unknown,
+  io: ModelIo,
+  readLabels: (file: string) => Promise<string>,
+): Promise<ModelManifest> => {
+  const parsed = manifestSchema.safeParse(json ?? {});
+  if (!parsed.success)
+    throw new ManifestError(`invalid model.json: ${z.prettifyError(parsed.error).replace(/\n\s*/g, ' ')}`);
+  const raw = parsed.data;
+  const input: ImageInputSpec = { ...INPUT_DEFAULTS[raw.task], tensor: 0, ...raw.input };
+  if ((input.mean === undefined) !== (input.std === undefined))
+    throw new ManifestError('model.json input.mean and input.std go together');
+  resolveTensor(io.inputs, input.tensor, 'input');
+  let labels: readonly string[] | undefined;
+  if (typeof raw.labels === 'string') {
+    try {
+      const lines = (await readLabels(raw.labels)).split(/\r?\n/);
+      if (lines.at(-1) === '') lines.pop();
+      labels = lines;
+    } catch (error) {
+      throw new ManifestError(
+        `model.json names labels file ${raw.labels}, which cannot be read: ${(error as Error).message}`,
+      );
+    }
+  } else if (raw.labels) {
+    labels = raw.labels;
+  }
+  const output = raw.output ?? 0;
+  resolveTensor(io.outputs, output, 'output');
+  const manifest: ModelManifest = {
+    task: raw.task,
+    input,
+    ...(labels && { labels }),
+    maxPixels: raw.maxPixels ?? DEFAULT_MAX_PIXELS,
+    classification: {
+      output,
+      activation: raw.activation ?? 'none',
+      topK: raw.topK ?? 5,
+      threshold: raw.threshold ?? 0,
+    },
+    segmentation: { output, activation: raw.activation ?? 'none' },
+    landmarks: { output, dims: raw.landmarks?.dims ?? 3 },
+  };
+  return raw.task === 'face-detection' ? { ...manifest, faceDetection: faceDetection(raw, io, input) } : manifest;
+};
+
+export type { ModelIo };
+export { resolveManifest, resolveTensor };

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * model.json as users write it. Every field is optional but `task`; unknown
+ * keys are errors, so that a typo does not silently fall back to a default
+ * and skew preprocessing.
+ */
+const tensorRef = z.union([z.string().min(1), z.number().int().min(0)]);
+const positive = z.number().positive();
+
+const anchorsSchema = z.strictObject({
+  numLayers: z.number().int().min(1).optional(),
+  minScale: positive.optional(),
+  maxScale: positive.optional(),
+  inputWidth: z.number().int().min(1).optional(),
+  inputHeight: z.number().int().min(1).optional(),
+  offsetX: z.number().optional(),
+  offsetY: z.number().optional(),
+  strides: z.array(z.number().int().min(1)).min(1).optional(),
+  aspectRatios: z.array(positive).min(1).optional(),
+  fixedAnchorSize: z.boolean().optional(),
+  interpolatedScaleAspectRatio: z.number().min(0).optional(),
+});
+
+const manifestSchema = z.strictObject({
+  task: z.enum(['raw', 'classification', 'face-detection', 'landmarks', 'segmentation']).default('raw'),
+  description: z.string().optional(),
+  input: z
+    .strictObject({
+      resize: z.enum(['stretch', 'letterbox', 'crop']).optional(),
+      range: z.tuple([z.number(), z.number()]).optional(),
+      mean: z.array(z.number()).min(1).max(4).optional(),
+      std: z.array(positive).min(1).max(4).optional(),
+      channels: z.enum(['rgb', 'bgr']).optional(),
+      color: z.enum(['rgb', 'grayscale']).optional(),
+      tensor: tensorRef.optional(),
+    })
+    .optional(),
+  /** A file beside model.tflite (one label per line), or the labels themselves. */
+  labels: z.union([z.string().regex(/^[\w.-]+$/, 'a file name beside model.tflite'), z.array(z.string())]).optional(),
+  threshold: z.number().min(0).max(1).optional(),
+  iouThreshold: z.number().min(0).max(1).optional(),
+  topK: z.number().int().min(1).max(1000).optional(),
+  maxDetections: z.number().int().min(1).max(10000).optional(),
+  maxPixels: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31)
+    .optional(),
+  output: tensorRef.optional(),
+  activation: z.enum(['none', 'sigmoid', 'softmax']).optional(),
+  landmarks: z.strictObject({ dims: z.number().int().min(2).max(8).optional() }).optional(),
+  faceDetection: z
+    .strictObject({
+      anchors: anchorsSchema.optional(),
+      boxesOutput: tensorRef.optional(),
+      scoresOutput: tensorRef.optional(),
+      numKeypoints: z.number().int().min(0).optional(),
+      scale: z.tuple([positive, positive, positive, positive]).optional(),
+    })
+    .optional(),
+});
+
+type RawManifest = z.infer<typeof manifestSchema>;
+
+export type { RawManifest };
+export { manifestSchema };

@@ -1,0 +1,76 @@
+/** The tasks a model can declare in its model.json; they choose the post-processing of image requests. */
+type Task = 'raw' | 'classification' | 'face-detection' | 'landmarks' | 'segmentation';
+
+/** How an image becomes the model's input tensor. */
+interface ImageInputSpec {
+  /** stretch: fill ignoring aspect; letterbox: fit inside and pad with black; crop: fill and crop the centre. */
+  readonly resize: 'stretch' | 'letterbox' | 'crop';
+  /** Pixels 0..255 map linearly onto [min, max] (ignored when mean/std are given). */
+  readonly range: readonly [number, number];
+  /** Per-channel (x - mean) / std on 0..255 pixels, as TFLite metadata's NormalizationOptions. */
+  readonly mean?: readonly number[];
+  readonly std?: readonly number[];
+  readonly channels: 'rgb' | 'bgr';
+  readonly color: 'rgb' | 'grayscale';
+  /** Which model input takes the image (name or index). */
+  readonly tensor: string | number;
+}
+
+/** SSD anchors as MediaPipe's SsdAnchorsCalculator generates them. */
+interface AnchorSpec {
+  readonly numLayers: number;
+  readonly minScale: number;
+  readonly maxScale: number;
+  readonly inputWidth: number;
+  readonly inputHeight: number;
+  readonly offsetX: number;
+  readonly offsetY: number;
+  readonly strides: readonly number[];
+  readonly aspectRatios: readonly number[];
+  readonly fixedAnchorSize: boolean;
+  readonly interpolatedScaleAspectRatio: number;
+}
+
+/** Box and keypoint decoding as MediaPipe's TensorsToDetectionsCalculator does it. */
+interface FaceDetectionSpec {
+  readonly anchors: AnchorSpec;
+  /** The regressors and scores outputs (names or indices). */
+  readonly boxesOutput: string | number;
+  readonly scoresOutput: string | number;
+  readonly numKeypoints: number;
+  readonly boxCoordOffset: number;
+  readonly keypointCoordOffset: number;
+  readonly valuesPerKeypoint: number;
+  /** Divisors of raw coordinates (the input size). */
+  readonly scale: readonly [x: number, y: number, w: number, h: number];
+  readonly scoreClipping: number;
+  readonly minScore: number;
+  readonly iouThreshold: number;
+  readonly maxDetections: number;
+}
+
+interface LandmarksSpec {
+  readonly output: string | number;
+  /** Values per point: 3 (x, y, z) or 5 (x, y, z, visibility, presence). */
+  readonly dims: number;
+}
+
+interface ScoresSpec {
+  readonly output: string | number;
+  readonly activation: 'none' | 'sigmoid' | 'softmax';
+}
+
+/** A model.json after validation, with every default filled in. */
+interface ModelManifest {
+  readonly task: Task;
+  readonly input: ImageInputSpec;
+  readonly labels?: readonly string[];
+  /** Largest decoded image, in pixels. */
+  readonly maxPixels: number;
+  readonly classification: ScoresSpec & { readonly topK: number; readonly threshold: number };
+  readonly segmentation: ScoresSpec;
+  readonly landmarks: LandmarksSpec;
+  readonly faceDetection?: FaceDetectionSpec;
+}
+
+export type { AnchorSpec, FaceDetectionSpec, ImageInputSpec, LandmarksSpec, ModelManifest, ScoresSpec, Task };

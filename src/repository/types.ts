@@ -1,0 +1,49 @@
+import type { Model, TensorInfo } from '../engine/types.js';
+import type { ModelManifest } from '../manifest/types.js';
+
+/** One version's files, fetched to local disk. */
+interface VersionFiles {
+  /** Path of model.tflite on local disk. */
+  readonly modelPath: string;
+  /** The parsed model.json, or undefined when the version has none. */
+  readonly manifest: unknown;
+  /** Reads another file of the version (a labels file named in model.json). */
+  readFile(name: string): Promise<string>;
+  /** Identity of the stored object (an ETag on S3, mtime and size on disk). */
+  readonly etag: string;
+}
+
+/**
+ * Where models live: `<root>/<name>/<version>/model.tflite` (+ model.json),
+ * versions positive integers, as in TF Serving and Triton.
+ */
+interface ModelSource {
+  /** A human-readable location for messages (a path or s3://bucket/prefix). */
+  readonly location: string;
+  listModels(): Promise<string[]>;
+  /** Versions holding a model.tflite, ascending; empty when the model does not exist. */
+  listVersions(name: string): Promise<number[]>;
+  fetchVersion(name: string, version: number): Promise<VersionFiles>;
+}
+
+/** A loaded version ready to serve. */
+interface ServedModel {
+  readonly name: string;
+  readonly version: number;
+  readonly model: Model;
+  /** The inputs and outputs as the model declares them (a batched request resizes model.inputs). */
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+  readonly manifest: ModelManifest;
+  /** Size of model.tflite, what the cache budget counts. */
+  readonly bytes: number;
+  readonly loadMs: number;
+}
+
+/** A served model held by a request; release() when done so that swaps and evictions can dispose it. */
+interface Lease {
+  readonly served: ServedModel;
+  release(): void;
+}
+
+export type { Lease, ModelSource, ServedModel, VersionFiles };

@@ -1,0 +1,62 @@
+import type { Tensor } from '../engine/types.js';
+import { InputError } from '../errors.js';
+import { imageToTensor } from '../image/imageToTensor.js';
+import { resolveTensor } from '../manifest/resolveManifest.js';
+import type { ServedModel } from '../repository/types.js';
+import { classify } from '../tasks/classification.js';
+import { detectFaces } from '../tasks/faceDetection.js';
+import { landmarks } from '../tasks/landmarks.js';
+import { rawOutputs } from '../tasks/raw.js';
+import { encodeMask, segmentationMap } from '../tasks/segmentation.js';
+import type { StageTimings } from './timings.js';
+
+/**
+ * One image through a served model: decode and resize as its manifest says,
+ * run, and post-process by task into original-image pixels. Outputs are read
+ * in place (consume), so a run allocates no output buffers.
+ */
+const predictImage = async (
+  served: ServedModel,
+  bytes: Uint8Array,
+): Promise<{ prediction: unknown; timings: StageTimings }> => {
+  const { model, manifest } = served;
+  if (model.inputs.length !== 1) {
+    throw new InputError(
+      `model ${JSON.stringify(served.name)} has ${model.inputs.length} inputs; an image fills one, so send tensors instead`,
+    );
+  }
+  const info = model.inputs[resolveTensor(model.inputs, manifest.input.tensor, 'input')]!;
+  const image = await imageToTensor(bytes, info, manifest.input, manifest.maxPixels);
+  const timings: StageTimings = {
+    decodeMs: image.decodeMs,
+    preprocessMs: image.preprocessMs,
+    inferMs: 0,
+    postprocessMs: 0,
+  };
+  const outputsInfo = model.outputs;
+  const started = performance.now();
+  const read = (outputs: Tensor[]): unknown => {
+    timings.inferMs = performance.now() - started;
+    switch (manifest.task) {
+      case 'face-detection':
+        return { detections: detectFaces(manifest.faceDetection!, outputs, image.transform) };
+      case 'landmarks':
+        return landmarks(manifest, outputs, outputsInfo, image.transform);
+      case 'classification':
+        return { classes: classify(manifest, outputs, outputsInfo) };
+      case 'segmentation':
+        return segmentationMap(manifest, outputs, outputsInfo);
+      case 'raw':
+        return rawOutputs(outputs);
+    }
+  };
+  const inputShape = [1, ...info.shape.slice(1)];
+  const postStarted = () => performance.now() - started - timings.inferMs;
+  let prediction = await model.runAsync([{ data: image.data, shape: inputShape }], { consume: read });
+  if (manifest.task === 'segmentation')
+    prediction = await encodeMask(prediction as Parameters<typeof encodeMask>[0], image.transform);
+  timings.postprocessMs = postStarted();
+  return { prediction, timings };
+};
+
+export { predictImage };

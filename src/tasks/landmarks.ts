@@ -1,0 +1,58 @@
+import type { Tensor, TensorInfo } from '../engine/types.js';
+import { InferenceError } from '../errors.js';
+import { type ImageTransform, toSource } from '../image/geometry.js';
+import type { ModelManifest } from '../manifest/types.js';
+import { pickOutput, realValues, round4 } from './outputs.js';
+
+interface Landmark {
+  readonly x: number;
+  readonly y: number;
+  readonly z?: number;
+  readonly visibility?: number;
+  readonly presence?: number;
+}
+
+interface LandmarksResult {
+  readonly landmarks: readonly Landmark[];
+  /** The model's single-value outputs (presence, handedness...), by name. */
+  readonly scores: Readonly<Record<string, number>>;
+}
+
+const round2 = (value: number): number => Math.round(value * 100) / 100;
+
+/**
+ * Points in original-image pixels. The model gives them in input-tensor
+ * pixels (MediaPipe's landmark models: x, y, z, then visibility and
+ * presence when `landmarks.dims` is 5); z is scaled like x.
+ */
+const landmarks = (
+  manifest: ModelManifest,
+  outputs: readonly Tensor[],
+  infos: readonly TensorInfo[],
+  transform: ImageTransform,
+): LandmarksResult => {
+  const { dims } = manifest.landmarks;
+  const tensor = pickOutput(outputs, manifest.landmarks.output);
+  const values = realValues(tensor, infos.find((i) => i.name === tensor.name)?.quantization);
+  if (values.length % dims !== 0)
+    throw new InferenceError(
+      `output ${tensor.name} has ${values.length} values, not a multiple of landmarks.dims ${dims}`,
+    );
+  const points: Landmark[] = [];
+  for (let i = 0; i < values.length; i += dims) {
+    const { x, y } = toSource(transform, values[i]!, values[i + 1]!);
+    const point: { -readonly [K in keyof Landmark]: Landmark[K] } = { x: round2(x), y: round2(y) };
+    if (dims >= 3) point.z = round2(values[i + 2]! / transform.scaleX);
+    if (dims >= 4) point.visibility = round4(values[i + 3]!);
+    if (dims >= 5) point.presence = round4(values[i + 4]!);
+    points.push(point);
+  }
+  const scores: Record<string, number> = {};
+  for (const output of outputs) {
+    if (output !== tensor && output.data.length === 1) scores[output.name] = round4(realValues(output)[0]!);
+  }
+  return { landmarks: points, scores };
+};
+
+export type { Landmark, LandmarksResult };
+export { landmarks };
