@@ -1,10 +1,12 @@
 import { TflsError } from '../errors.js';
 import { type Command, type CommandIo, parse, UsageError } from './command.js';
 import { bench } from './commands/bench.js';
+import { compress } from './commands/compress.js';
+import { inspect } from './commands/inspect.js';
 import { run } from './commands/run.js';
 import { serve } from './commands/serve.js';
 
-const COMMANDS: readonly Command[] = [serve, bench, run];
+const COMMANDS: readonly Command[] = [serve, inspect, compress, bench, run];
 
 const overview = (): string => `Usage: tfls <command> [options]
 

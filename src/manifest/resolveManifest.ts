@@ -77,6 +77,14 @@ const faceDetection = (raw: RawManifest, io: ModelIo, input: ImageInputSpec): Fa
   };
 };
 
+/** The image preprocessing a model.json declares (task defaults filled in), without the model at hand. */
+const imageInputSpec = (json: unknown): ImageInputSpec => {
+  const parsed = manifestSchema.safeParse(json ?? {});
+  if (!parsed.success)
+    throw new ManifestError(`invalid model.json: ${z.prettifyError(parsed.error).replace(/\n\s*/g, ' ')}`);
+  return { ...INPUT_DEFAULTS[parsed.data.task], tensor: 0, ...parsed.data.input };
+};
+
 /**
  * Validates a model.json (or its absence) against the model it describes
  * and fills in the defaults. `readLabels` fetches a labels file named in it.
@@ -128,4 +136,4 @@ const resolveManifest = async (
 };
 
 export type { ModelIo };
-export { resolveManifest, resolveTensor };
+export { imageInputSpec, resolveManifest, resolveTensor };

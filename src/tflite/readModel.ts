@@ -1,6 +1,6 @@
 import { ModelFormatError } from '../errors.js';
 import { CheckedByteBuffer } from './CheckedByteBuffer.js';
-import { Model, type ModelT } from './generated/schema_generated.js';
+import { Model, type ModelT, QuantizationDetails } from './generated/schema_generated.js';
 import './modelBuffers.js';
 import { validateModel } from './validateModel.js';
 import { findZipTrailer } from './zipTrailer.js';
@@ -61,6 +61,19 @@ const readModel = (bytes: Uint8Array): TfliteFile => {
     throw new ModelFormatError(`malformed TFLite model: ${reason}`, { cause: error });
   }
   validateModel(model);
+  // An empty quantization table means no quantization; null says so, and is not written back.
+  for (const subgraph of model.subgraphs) {
+    for (const tensor of subgraph.tensors) {
+      const q = tensor.quantization;
+      if (
+        q &&
+        q.scale.length + q.zeroPoint.length + q.min.length + q.max.length === 0 &&
+        q.detailsType === QuantizationDetails.NONE
+      ) {
+        tensor.quantization = null;
+      }
+    }
+  }
   return { model, trailer, bytes: bytes.length };
 };
 

@@ -1,5 +1,6 @@
 import { Builder } from 'flatbuffers';
 import type { TfliteFile } from './readModel.js';
+import './packing.js';
 
 /**
  * Serializes a model (with its trailing zip of associated files, verbatim).

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/cli/main.js';
 import { runCli } from '../helpers/cli.js';
 import { mediapipe } from '../helpers/models.js';
 import { fullyConnectedModel } from '../helpers/tinyModels.js';
@@ -145,7 +146,7 @@ describe('tfls errors and help', () => {
   it('describes every command under --help', async () => {
     const overview = await runCli('--help');
     expect(overview.code).toBe(0);
-    for (const command of ['bench', 'run']) {
+    for (const { name: command } of COMMANDS) {
       expect(overview.stdout).toContain(command);
       const help = await runCli(command, '--help');
       expect(help.code).toBe(0);

@@ -1,0 +1,68 @@
+// The compression report's numbers per model and mode, as a table.
+//   npm run bench:compression [-- --min-cosine 0.995]
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compressModel } from '../src/compress/compressModel.js';
+import type { CompressMode } from '../src/compress/types.js';
+import type { ImageInputSpec } from '../src/manifest/types.js';
+import { describeMachine } from './machine.js';
+
+const require = createRequire(import.meta.url);
+const root = join(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: { 'min-cosine': { type: 'string' }, modes: { type: 'string', default: 'float16,dynamic' } },
+});
+const letterbox = (range: [number, number]): ImageInputSpec => ({
+  resize: 'letterbox',
+  range,
+  channels: 'rgb',
+  color: 'rgb',
+  tensor: 0,
+});
+const people = join(root, 'test/fixtures/people');
+
+const MODELS = [
+  {
+    name: 'face_detection_short_range',
+    path: require.resolve('@mediapipe/face_detection/face_detection_short_range.tflite'),
+    spec: letterbox([-1, 1]),
+    samples: undefined,
+  },
+  {
+    name: 'hand_landmark_full',
+    path: require.resolve('@mediapipe/hands/hand_landmark_full.tflite'),
+    spec: letterbox([0, 1]),
+    samples: people,
+  },
+  {
+    name: 'pose_landmark_full',
+    path: require.resolve('@mediapipe/pose/pose_landmark_full.tflite'),
+    spec: letterbox([0, 1]),
+    samples: people,
+  },
+];
+
+console.log(
+  `Machine: ${describeMachine()}; fidelity on photos (people photos for the landmark models), latency: native, 1 thread\n`,
+);
+console.log(
+  '| model | mode | bytes | ratio vs float32 | worst output cosine (output) | kept float16 | p50 before → after ms |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const model of MODELS) {
+  for (const mode of values.modes!.split(',') as CompressMode[]) {
+    const minCosine = mode === 'dynamic' && values['min-cosine'] ? Number(values['min-cosine']) : undefined;
+    const { report } = await compressModel(new Uint8Array(readFileSync(model.path)), {
+      mode,
+      imageSpec: model.spec,
+      ...(model.samples && { samples: model.samples }),
+      ...(minCosine !== undefined && { minCosine }),
+    });
+    const worst = report.fidelity.outputs.reduce((a, o) => (o.cosine < a.cosine ? o : a));
+    console.log(
+      `| ${model.name} | ${mode}${minCosine ? ` (min cosine ${minCosine})` : ''} | ${report.outputBytes} | ${report.ratio} | ${worst.cosine} (${worst.name}) | ${report.keptFloat?.length ?? 0} | ${report.latency.beforeP50Ms} → ${report.latency.afterP50Ms} |`,
+    );
+  }
+}

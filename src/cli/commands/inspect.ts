@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { inspectModel } from '../../compress/inspectModel.js';
+import { ModelFormatError } from '../../errors.js';
+import { type Command, positionals } from '../command.js';
+import { json, table } from '../format.js';
+
+const kb = (bytes: number): string =>
+  bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
+
+const readModelFile = async (path: string): Promise<Uint8Array> => {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    throw new ModelFormatError(
+      `cannot read model file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+};
+
+const inspect: Command = {
+  name: 'inspect',
+  summary: 'show what a model holds and which engines load it',
+  help: `Usage: tfls inspect <model.tflite> [--json]
+
+Prints the model's inputs and outputs (name, dtype, shape, quantization),
+operator counts, custom ops, constant bytes by type, its size against a
+float32 equivalent, TFLite metadata (name, normalization, labels) and
+whether the native and WASM engines can load it (and why not).
+
+Options:
+  --json   print {file, bytes, float32Bytes, schemaVersion, description, inputs, outputs,
+           operators, customOps, tensorBytesByType, metadata, engines}
+`,
+  options: { json: { type: 'boolean' } },
+  async run(args, io) {
+    const [path] = positionals(args, 'model.tflite');
+    const report = await inspectModel(await readModelFile(path!), path);
+    if (args.values.json) {
+      io.stdout.write(json(report));
+      return 0;
+    }
+    const tensor = (t: (typeof report.inputs)[number]) =>
+      `${t.name}  ${t.dtype}[${t.shape.join(',')}]${t.quantization ? `  scale ${t.quantization.scale.length > 1 ? `(${t.quantization.scale.length} channels)` : t.quantization.scale[0]} zero point ${t.quantization.zeroPoint[0]}` : ''}`;
+    const rows: string[][] = [
+      ['file', report.file],
+      ['size', `${kb(report.bytes)} (float32 equivalent ${kb(report.float32Bytes)})`],
+      [
+        'schema',
+        `v${report.schemaVersion}${report.minRuntimeVersion ? `, needs TFLite ${report.minRuntimeVersion}` : ''}`,
+      ],
+      ...report.inputs.map((t, i) => [i === 0 ? 'inputs' : '', tensor(t)]),
+      ...report.outputs.map((t, i) => [i === 0 ? 'outputs' : '', tensor(t)]),
+      [
+        'operators',
+        Object.entries(report.operators)
+          .sort((a, b) => b[1] - a[1])
+          .map(([name, count]) => `${name} ${count}`)
+          .join(', '),
+      ],
+      ['custom ops', report.customOps.join(', ') || 'none'],
+      [
+        'constants',
+        Object.entries(report.tensorBytesByType)
+          .map(([type, bytes]) => `${type} ${kb(bytes)}`)
+          .join(', '),
+      ],
+      [
+        'metadata',
+        report.metadata
+          ? `${report.metadata.name ?? '(unnamed)'}${report.metadata.normalization ? `, normalization mean ${report.metadata.normalization.mean} std ${report.metadata.normalization.std}` : ''}${report.metadata.labels ? `, ${report.metadata.labels.length} labels` : ''}`
+          : 'none',
+      ],
+      ['native', report.engines.native.ok ? 'loads' : `fails: ${report.engines.native.reason}`],
+      ['wasm', report.engines.wasm.ok ? 'loads' : `fails: ${report.engines.wasm.reason}`],
+    ];
+    io.stdout.write(table(rows));
+    return 0;
+  },
+};
+
+export { inspect, readModelFile };

@@ -1,0 +1,165 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compressModel } from '../../src/compress/compressModel.js';
+import { inspectModel } from '../../src/compress/inspectModel.js';
+import type { CompressReport } from '../../src/compress/types.js';
+import { loadModel } from '../../src/engine/loadModel.js';
+import { syntheticInputs } from '../../src/engine/syntheticInputs.js';
+import type { ImageInputSpec } from '../../src/manifest/types.js';
+import { mediapipe } from '../helpers/models.js';
+
+const PEOPLE = 'test/fixtures/people';
+const letterbox = (range: [number, number]): ImageInputSpec => ({
+  resize: 'letterbox',
+  range,
+  channels: 'rgb',
+  color: 'rgb',
+  tensor: 0,
+});
+const MODELS = {
+  hand: { path: mediapipe.handLandmarkFull, spec: letterbox([0, 1]), samples: PEOPLE },
+  pose: { path: mediapipe.poseLandmarkFull, spec: letterbox([0, 1]), samples: PEOPLE },
+  face: { path: mediapipe.faceDetection, spec: letterbox([-1, 1]), samples: undefined },
+} as const;
+
+const compress = (model: keyof typeof MODELS, mode: CompressReport['mode'], extra: { minCosine?: number } = {}) => {
+  const { path, spec, samples } = MODELS[model];
+  return compressModel(new Uint8Array(readFileSync(path)), {
+    mode,
+    imageSpec: spec,
+    ...(samples && { samples }),
+    latencyRuns: 10,
+    ...extra,
+  });
+};
+
+/** The output file runs on both engines (where the original does). */
+const runsOnBothEngines = async (bytes: Uint8Array): Promise<void> => {
+  for (const engine of ['native', 'wasm'] as const) {
+    const model = await loadModel(bytes, { engine, threads: 1 });
+    const outputs = model.run(syntheticInputs(model.inputs));
+    expect(outputs.every((t) => t.data.length > 0)).toBe(true);
+    model.dispose();
+  }
+};
+
+const cosines = (report: CompressReport): number[] => report.fidelity.outputs.map((o) => o.cosine);
+
+describe('tfls compress --mode float16', () => {
+  it.each(['hand', 'pose'] as const)(
+    '%s: at least 1.98x smaller than float32, outputs unchanged (cosine >= 0.9999)',
+    async (model) => {
+      const { bytes, report } = await compress(model, 'float16');
+      expect(report.ratio).toBeGreaterThanOrEqual(1.98);
+      expect(Math.min(...cosines(report))).toBeGreaterThanOrEqual(0.9999);
+      expect(report.outputBytes).toBe(bytes.length);
+      await runsOnBothEngines(bytes);
+    },
+  );
+
+  it('face detection: outputs unchanged; the ratio is bounded by its flatbuffer structure', async () => {
+    const { bytes, report } = await compress('face', 'float16');
+    expect(Math.min(...cosines(report))).toBeGreaterThanOrEqual(0.9999);
+    // 6% of its float32 size is structure that no precision shrinks: MediaPipe's own float16 file is 1.885x.
+    expect(report.ratio).toBeGreaterThanOrEqual(1.85);
+    await runsOnBothEngines(bytes);
+  });
+});
+
+describe('tfls compress --mode float32', () => {
+  it('expands float16 constants and removes their DEQUANTIZE operators, outputs identical', async () => {
+    const { bytes, report } = await compress('face', 'float32');
+    expect(cosines(report).every((c) => c === 1)).toBe(true);
+    expect(report.tensors.every((t) => t.from === 'float16' && t.to === 'float32' && t.maxAbsError === 0)).toBe(true);
+    const inspected = await inspectModel(bytes);
+    expect(inspected.operators.DEQUANTIZE).toBeUndefined();
+    expect(inspected.tensorBytesByType.float16).toBeUndefined();
+    expect(report.outputBytes).toBeGreaterThan(report.inputBytes * 1.8);
+    await runsOnBothEngines(bytes);
+  });
+});
+
+describe('tfls compress --mode dynamic', () => {
+  it('hand: with --min-cosine 0.995, at least 3.6x smaller and every output at cosine >= 0.995 (mixed precision)', async () => {
+    const { bytes, report } = await compress('hand', 'dynamic', { minCosine: 0.995 });
+    expect(report.ratio).toBeGreaterThanOrEqual(3.6);
+    expect(Math.min(...cosines(report))).toBeGreaterThanOrEqual(0.995);
+    expect(report.keptFloat?.length).toBeGreaterThan(0);
+    const conv = report.tensors.find((t) => t.consumer === 'CONV_2D' && t.to.startsWith('int8'));
+    expect(conv).toMatchObject({ from: 'float32', to: 'int8 (per-channel, axis 0)' });
+    expect(conv!.maxAbsError).toBeGreaterThan(0);
+    expect(
+      report.tensors.some((t) => t.consumer === 'DEPTHWISE_CONV_2D' && t.to === 'int8 (per-channel, axis 3)'),
+    ).toBe(true);
+    expect(report.tensors.some((t) => t.consumer === 'FULLY_CONNECTED' && t.to === 'int8 (per-tensor)')).toBe(true);
+    const inspected = await inspectModel(bytes);
+    expect(inspected.tensorBytesByType.int8).toBeGreaterThan(2_000_000);
+    await runsOnBothEngines(bytes);
+  });
+
+  it('pose: at least 3.6x smaller; the report names the outputs that drift', async () => {
+    const { bytes, report } = await compress('pose', 'dynamic');
+    expect(report.ratio).toBeGreaterThanOrEqual(3.6);
+    expect(report.fidelity.outputs[0]!.cosine).toBeGreaterThanOrEqual(0.99);
+    const drifting = report.fidelity.outputs.filter((o) => o.cosine < 0.995).map((o) => o.name);
+    expect(drifting.length).toBeGreaterThan(0);
+    for (const name of drifting) expect(report.recommendation).toContain(name);
+    expect(report.recommendation).toMatch(/XNNPACK has no dynamic-range kernels/);
+    await runsOnBothEngines(bytes);
+  });
+
+  it('face detection: per-channel int8 convolution weights, cosine >= 0.995', async () => {
+    const { bytes, report } = await compress('face', 'dynamic');
+    expect(report.ratio).toBeGreaterThanOrEqual(2.3);
+    expect(Math.min(...cosines(report))).toBeGreaterThanOrEqual(0.995);
+    expect(report.tensors.some((t) => t.consumer === 'CONV_2D' && t.to === 'int8 (per-channel, axis 0)')).toBe(true);
+    await runsOnBothEngines(bytes);
+  });
+});
+
+describe('the report', () => {
+  it('has every contract field, and latency on the native engine', async () => {
+    const { report } = await compress('face', 'float16');
+    expect(Object.keys(report)).toEqual(
+      expect.arrayContaining([
+        'mode',
+        'inputBytes',
+        'outputBytes',
+        'float32Bytes',
+        'ratio',
+        'tensors',
+        'fidelity',
+        'latency',
+        'recommendation',
+      ]),
+    );
+    expect(report.fidelity.samples).toBe(8);
+    expect(report.fidelity.source).toMatch(/8 photos from .*assets\/samples/);
+    expect(report.latency).toMatchObject({ engine: 'native', delegate: 'xnnpack' });
+    expect(report.latency.beforeP50Ms).toBeGreaterThan(0);
+    expect(report.tensors[0]).toEqual(
+      expect.objectContaining({
+        name: expect.any(String),
+        consumer: expect.any(String),
+        elements: expect.any(Number),
+        rmse: expect.any(Number),
+      }),
+    );
+  });
+
+  it('lists already-quantized tensors as left alone, and keeps unknown custom ops', async () => {
+    const { bytes: dynamic } = await compress('face', 'dynamic');
+    const again = await compressModel(dynamic, { mode: 'float16', latencyRuns: 3, sampleCount: 2 });
+    expect(again.report.skipped.some((s) => /already quantized \(int8\)/.test(s.reason))).toBe(true);
+    const selfie = await compressModel(new Uint8Array(readFileSync(mediapipe.selfieSegmentation)), {
+      mode: 'float16',
+      latencyRuns: 3,
+      sampleCount: 2,
+    });
+    expect(selfie.report.customOps).toEqual(['Convolution2DTransposeBias']);
+    expect(selfie.report.latency.engine).toBe('wasm');
+    const model = await loadModel(selfie.bytes);
+    expect(model.engine).toBe('wasm');
+    model.dispose();
+  });
+});

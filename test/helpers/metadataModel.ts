@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { zipSync } from 'fflate';
+import { Builder } from 'flatbuffers';
+import {
+  AssociatedFileT,
+  AssociatedFileType,
+  ModelMetadataT,
+  NormalizationOptionsT,
+  ProcessUnitOptions,
+  ProcessUnitT,
+  SubGraphMetadataT,
+  TensorMetadataT,
+} from '../../src/tflite/generated/metadata_schema_generated.js';
+import { MetadataT } from '../../src/tflite/generated/schema_generated.js';
+import { ModelBuffer } from '../../src/tflite/modelBuffers.js';
+import { readModel } from '../../src/tflite/readModel.js';
+import { writeModel } from '../../src/tflite/writeModel.js';
+
+/**
+ * A real model with TFLite Metadata the way tflite-support's writer makes it:
+ * a TFLITE_METADATA buffer (M001: name, input normalization, a labels file)
+ * and the labels packed in a zip appended after the flatbuffer.
+ */
+const withMetadata = (path: string, labels: readonly string[]): Uint8Array => {
+  const file = readModel(new Uint8Array(readFileSync(path)));
+  const normalization = new NormalizationOptionsT([127.5], [127.5]);
+  const input = new TensorMetadataT('image', 'RGB', [], null, [
+    new ProcessUnitT(ProcessUnitOptions.NormalizationOptions, normalization),
+  ]);
+  const output = new TensorMetadataT('scores', null, [], null, [], null, [
+    new AssociatedFileT('labels.txt', 'one label per line', AssociatedFileType.TENSOR_AXIS_LABELS),
+  ]);
+  const metadata = new ModelMetadataT('BlazeFace with metadata', 'test fixture', '1', [
+    new SubGraphMetadataT('main', null, [input], [output]),
+  ]);
+  const builder = new Builder(1024);
+  builder.finish(metadata.pack(builder), 'M001');
+  file.model.buffers.push(new ModelBuffer(builder.asUint8Array()));
+  file.model.metadata.push(new MetadataT('TFLITE_METADATA', file.model.buffers.length - 1));
+  const zip = zipSync({ 'labels.txt': new TextEncoder().encode(`${labels.join('\n')}\n`) });
+  return writeModel({ model: file.model, trailer: zip });
+};
+
+export { withMetadata };
