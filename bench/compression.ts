@@ -1,5 +1,5 @@
 // The compression report's numbers per model and mode, as a table.
-//   npm run bench:compression [-- --min-cosine 0.995]
+//   npm run bench:compression [-- --modes float16,dynamic,int8] [--min-cosine 0.995] [--auto-keep-float 1]
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -12,7 +12,12 @@ import { describeMachine } from './machine.js';
 const require = createRequire(import.meta.url);
 const root = join(import.meta.dirname, '..');
 const { values } = parseArgs({
-  options: { 'min-cosine': { type: 'string' }, modes: { type: 'string', default: 'float16,dynamic' } },
+  options: {
+    'min-cosine': { type: 'string' },
+    'auto-keep-float': { type: 'string' },
+    modes: { type: 'string', default: 'float16,dynamic,int8' },
+    runs: { type: 'string', default: '100' },
+  },
 });
 const letterbox = (range: [number, number]): ImageInputSpec => ({
   resize: 'letterbox',
@@ -22,6 +27,7 @@ const letterbox = (range: [number, number]): ImageInputSpec => ({
   tensor: 0,
 });
 const people = join(root, 'test/fixtures/people');
+const calibration = join(root, 'test/fixtures/images');
 
 const MODELS = [
   {
@@ -45,12 +51,12 @@ const MODELS = [
 ];
 
 console.log(
-  `Machine: ${describeMachine()}; fidelity on photos (people photos for the landmark models), latency: native, 1 thread\n`,
+  `Machine: ${describeMachine()}; fidelity on photos (people photos for the landmark models); int8 calibrated on test/fixtures/images; latency: native, 1 thread, ${values.runs} runs\n`,
 );
 console.log(
-  '| model | mode | bytes | ratio vs float32 | worst output cosine (output) | kept float16 | p50 before → after ms |',
+  '| model | mode | bytes | ratio vs float32 | worst output cosine (output) | kept float | p50 before → after ms (ratio) | XNNPACK nodes |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const model of MODELS) {
   for (const mode of values.modes!.split(',') as CompressMode[]) {
     const minCosine = mode === 'dynamic' && values['min-cosine'] ? Number(values['min-cosine']) : undefined;
@@ -59,10 +65,19 @@ for (const model of MODELS) {
       imageSpec: model.spec,
       ...(model.samples && { samples: model.samples }),
       ...(minCosine !== undefined && { minCosine }),
+      ...(mode === 'int8' && {
+        calibration,
+        ...(values['auto-keep-float'] && { autoKeepFloat: Number(values['auto-keep-float']) }),
+      }),
+      latencyRuns: Number(values.runs),
     });
+    const { beforeP50Ms, afterP50Ms } = report.latency;
+    const xnnpack = report.delegatedToXnnpack
+      ? `${report.delegatedToXnnpack.delegated}/${report.delegatedToXnnpack.nodes}`
+      : '';
     const worst = report.fidelity.outputs.reduce((a, o) => (o.cosine < a.cosine ? o : a));
     console.log(
-      `| ${model.name} | ${mode}${minCosine ? ` (min cosine ${minCosine})` : ''} | ${report.outputBytes} | ${report.ratio} | ${worst.cosine} (${worst.name}) | ${report.keptFloat?.length ?? 0} | ${report.latency.beforeP50Ms} → ${report.latency.afterP50Ms} |`,
+      `| ${model.name} | ${mode}${minCosine ? ` (min cosine ${minCosine})` : ''} | ${report.outputBytes} | ${report.ratio} | ${worst.cosine} (${worst.name}) | ${report.keptFloat?.length ?? 0} | ${beforeP50Ms} → ${afterP50Ms} (${(afterP50Ms / beforeP50Ms).toFixed(2)}x) | ${xnnpack} |`,
     );
   }
 }

@@ -68,6 +68,21 @@ const integerFlag = (
   return parsed;
 };
 
+/** A number flag that passes `valid`, or undefined when absent. */
+const numberFlag = (
+  args: ParsedArgs,
+  name: string,
+  valid: (value: number) => boolean,
+  expected: string,
+): number | undefined => {
+  const text = stringFlag(args, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || !valid(value))
+    throw new UsageError(`--${name} must be ${expected}, got ${JSON.stringify(text)}`);
+  return value;
+};
+
 /** A flag restricted to a set of values. */
 const choiceFlag = <T extends string>(args: ParsedArgs, name: string, choices: readonly T[], fallback: T): T => {
   const value = stringFlag(args, name) ?? fallback;
@@ -90,4 +105,4 @@ const positionals = (args: ParsedArgs, ...names: string[]): string[] => {
 };
 
 export type { Command, CommandIo, ParsedArgs };
-export { choiceFlag, integerFlag, parse, positionals, stringFlag, UsageError };
+export { choiceFlag, integerFlag, numberFlag, parse, positionals, stringFlag, UsageError };

@@ -11,15 +11,18 @@ import { dynamicRange } from './dynamicRange.js';
 import { expandFloat16 } from './expandFloat16.js';
 import { measureFidelity } from './fidelity.js';
 import { constantData, nameOf } from './graph.js';
+import type { CalibrationMethod } from './int8/calibrate.js';
+import { compressInt8 } from './int8/compressInt8.js';
+import type { IoType } from './int8/quantizeInt8.js';
 import { searchMixedPrecision } from './mixedPrecision.js';
 import { recommend } from './recommendation.js';
 import { updateMinRuntimeVersion } from './runtimeVersion.js';
 import { type SampleSet, sampleInputs } from './samples.js';
 import { float32Bytes } from './sizes.js';
 import { toFloat16 } from './toFloat16.js';
-import type { CompressMode, CompressReport, TensorSkipped, TransformResult } from './types.js';
+import type { CompressMode, CompressReport, OutputFidelity, TensorSkipped, TransformResult } from './types.js';
 
-const MODES: readonly CompressMode[] = ['float32', 'float16', 'dynamic'];
+const MODES: readonly CompressMode[] = ['float32', 'float16', 'dynamic', 'int8'];
 
 interface CompressOptions {
   readonly mode: CompressMode;
@@ -34,6 +37,16 @@ interface CompressOptions {
    * model per quantized layer). Off when undefined.
    */
   readonly minCosine?: number;
+  /** int8: the photos or KServe v2 request files (directory or list file) to calibrate on. */
+  readonly calibration?: string;
+  /** int8: how activation ranges are taken. */
+  readonly calibrationMethod?: CalibrationMethod;
+  /** int8: the type of the model's inputs and outputs. */
+  readonly io?: IoType;
+  /** int8: tensor names, op output names or op types to keep in float. */
+  readonly keepFloat?: readonly string[];
+  /** int8: keep in float the layers whose rmse/scale exceeds this. */
+  readonly autoKeepFloat?: number;
   /** Timed runs per model for the latency figures. */
   readonly latencyRuns?: number;
   readonly onProgress?: (step: string, fraction: number) => void;
@@ -43,6 +56,9 @@ interface CompressResult {
   readonly bytes: Uint8Array;
   readonly report: CompressReport;
 }
+
+/** Calibration inputs used at most, unless sampleCount says otherwise. */
+const DEFAULT_CALIBRATION_SAMPLES = 100;
 
 /** The cosine below which the recommendation calls an output drifted. */
 const DEFAULT_MIN_COSINE = 0.995;
@@ -87,6 +103,116 @@ const transform = (
 const p50 = async (bytes: Uint8Array, engine: Model['engine'], runs: number): Promise<number> =>
   (await benchmarkModel(bytes, { engine, threads: 1, runs, warmup: Math.min(10, runs) })).p50Ms;
 
+interface Outcome {
+  readonly output: Uint8Array;
+  readonly result: TransformResult;
+  readonly fidelity: OutputFidelity[];
+  readonly samples: SampleSet;
+  readonly keep: string[];
+  readonly extra: Partial<CompressReport>;
+}
+
+type Progress = (step: string, fraction: number) => void;
+
+const sampleSet = (reference: Model, options: CompressOptions, dir: string | undefined, count: number | undefined) =>
+  sampleInputs(reference.inputs, {
+    ...(dir !== undefined && { dir }),
+    ...(count !== undefined && { count }),
+    ...(options.imageSpec !== undefined && { spec: options.imageSpec }),
+  });
+
+/** float32, float16 and dynamic: rewrite constants; for dynamic, search mixed precision when asked. */
+const floatOutcome = async (
+  input: Uint8Array,
+  reference: Model,
+  options: CompressOptions,
+  progress: Progress,
+): Promise<Outcome> => {
+  const samples = await sampleSet(reference, options, options.samples, options.sampleCount);
+  progress('transforming', 0.05);
+  const first = transform(input, options.mode, new Set());
+  let result = first.result;
+  let output = writeModel(first.file);
+  const compressed = await loadModel(output, { threads: 1 });
+  progress('measuring fidelity', 0.1);
+  let fidelity: OutputFidelity[];
+  try {
+    fidelity = await measureFidelity(reference, compressed, samples.inputs);
+  } finally {
+    compressed.dispose();
+  }
+  let keep: string[] = [];
+  const minCosine = options.minCosine;
+  if (options.mode === 'dynamic' && minCosine !== undefined && fidelity.some((o) => o.cosine < minCosine)) {
+    const quantized = result.tensors.filter((t) => t.to.startsWith('int8')).map((t) => t.name);
+    const search = await searchMixedPrecision(
+      quantized,
+      (kept) => writeModel(transform(input, 'dynamic', kept).file),
+      reference,
+      samples.inputs,
+      minCosine,
+      (fraction) => progress('searching mixed precision', 0.1 + 0.7 * fraction),
+    );
+    keep = search.keep;
+    ({ result } = transform(input, 'dynamic', new Set(keep)));
+    output = search.trial.bytes;
+    fidelity = search.trial.fidelity;
+  }
+  return { output, result, fidelity, samples, keep, extra: keep.length > 0 ? { keptFloat: keep } : {} };
+};
+
+/** int8: calibrate on --calibration, quantize, measure every layer; fidelity on --samples DIR or the calibration set. */
+const int8Outcome = async (
+  input: Uint8Array,
+  reference: Model,
+  options: CompressOptions,
+  progress: Progress,
+): Promise<Outcome> => {
+  if (options.calibration === undefined)
+    throw new ConfigError('int8 needs calibration inputs: --calibration <dir of photos or KServe v2 .json requests>');
+  const calibration = await sampleSet(
+    reference,
+    options,
+    options.calibration,
+    options.sampleCount ?? DEFAULT_CALIBRATION_SAMPLES,
+  );
+  const method = options.calibrationMethod ?? 'minmax';
+  const outcome = await compressInt8(input, reference, calibration.inputs, {
+    method,
+    io: options.io ?? 'float32',
+    keepFloat: options.keepFloat ?? [],
+    ...(options.autoKeepFloat !== undefined && { autoKeepFloat: options.autoKeepFloat }),
+    progress,
+  });
+  let samples = calibration;
+  let fidelity = outcome.fidelity;
+  if (options.samples !== undefined) {
+    samples = await sampleSet(reference, options, options.samples, undefined);
+    const compressed = await loadModel(outcome.bytes, { threads: 1 });
+    try {
+      fidelity = await measureFidelity(reference, compressed, samples.inputs);
+    } finally {
+      compressed.dispose();
+    }
+  }
+  return {
+    output: outcome.bytes,
+    result: outcome.result,
+    fidelity,
+    samples,
+    keep: outcome.keptFloat,
+    extra: {
+      calibration: { samples: calibration.inputs.length, method, source: calibration.source },
+      io: options.io ?? 'float32',
+      layers: outcome.layers,
+      keptFloat: outcome.keptFloat,
+      floatOps: outcome.result.floatOps,
+      delegatedToXnnpack: outcome.delegatedToXnnpack,
+      ...(outcome.autoKeepFloat && { autoKeepFloat: outcome.autoKeepFloat }),
+    },
+  };
+};
+
 /**
  * Compresses a .tflite model and proves what it did: per-tensor rounding
  * errors, per-output fidelity against the original on the same inputs, and
@@ -100,42 +226,14 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
   progress('loading', 0);
   const reference = await loadModel(input, { threads: 1 });
   try {
-    const samples: SampleSet = await sampleInputs(reference.inputs, {
-      ...(options.samples !== undefined && { dir: options.samples }),
-      ...(options.sampleCount !== undefined && { count: options.sampleCount }),
-      ...(options.imageSpec !== undefined && { spec: options.imageSpec }),
-    });
-    progress('transforming', 0.05);
-    let { file, result } = transform(input, options.mode, new Set());
-    let output = writeModel(file);
-    let compressed = await loadModel(output, { threads: 1 });
-    progress('measuring fidelity', 0.1);
-    let fidelity = await measureFidelity(reference, compressed, samples.inputs);
-    let keep: string[] = [];
-    if (
-      options.mode === 'dynamic' &&
-      options.minCosine !== undefined &&
-      fidelity.some((o) => o.cosine < options.minCosine!)
-    ) {
-      const quantized = result.tensors.filter((t) => t.to.startsWith('int8')).map((t) => t.name);
-      const search = await searchMixedPrecision(
-        quantized,
-        (kept) => writeModel(transform(input, 'dynamic', kept).file),
-        reference,
-        samples.inputs,
-        options.minCosine,
-        (fraction) => progress('searching mixed precision', 0.1 + 0.7 * fraction),
-      );
-      keep = search.keep;
-      ({ file, result } = transform(input, 'dynamic', new Set(keep)));
-      output = search.trial.bytes;
-      fidelity = search.trial.fidelity;
-      compressed.dispose();
-      compressed = await loadModel(output, { threads: 1 });
-    }
+    const { output, result, fidelity, samples, keep, extra } =
+      options.mode === 'int8'
+        ? await int8Outcome(input, reference, options, progress)
+        : await floatOutcome(input, reference, options, progress);
     progress('measuring latency', 0.9);
     const runs = options.latencyRuns ?? 30;
     const engine = reference.engine;
+    const compressed = await loadModel(output, { threads: 1 });
     const latency = {
       engine,
       delegate: compressed.delegate,
@@ -159,7 +257,7 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
       tensors: result.tensors,
       skipped,
       customOps: customOps(original),
-      ...(keep.length > 0 && { keptFloat: keep }),
+      ...extra,
       fidelity: { samples: samples.inputs.length, source: samples.source, outputs: fidelity },
       latency,
       recommendation: recommend({

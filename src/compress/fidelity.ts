@@ -1,6 +1,7 @@
 import type { TypedArray } from '../dtypes.js';
 import type { Model, Tensor, TensorInfo } from '../engine/types.js';
 import { realValues } from '../tasks/outputs.js';
+import { quantizeInput } from './int8/layerStats.js';
 import type { OutputFidelity } from './types.js';
 
 interface Accumulator {
@@ -27,7 +28,13 @@ const measureFidelity = async (
   const totals = reference.outputs.map((): Accumulator => ({ dot: 0, a: 0, b: 0, maxAbs: 0, squares: 0, count: 0 }));
   for (const inputs of samples) {
     const expected = (await reference.runAsync(inputs)).map((t, i) => realOf(t, reference.outputs[i]));
-    const actual = (await candidate.runAsync(inputs)).map((t, i) => realOf(t, candidate.outputs[i]));
+    // An integer-input candidate takes the same samples quantized at its input's parameters.
+    const candidateInputs = candidate.inputs.map((info, i) =>
+      (info.dtype === 'int8' || info.dtype === 'uint8') && inputs[i] instanceof Float32Array
+        ? quantizeInput(inputs[i]!, info)
+        : inputs[i]!,
+    );
+    const actual = (await candidate.runAsync(candidateInputs)).map((t, i) => realOf(t, candidate.outputs[i]));
     expected.forEach((x, i) => {
       const y = actual[i];
       const total = totals[i]!;

@@ -7,6 +7,7 @@ import { InputError } from '../errors.js';
 import { imageToTensor } from '../image/imageToTensor.js';
 import type { ImageInputSpec } from '../manifest/types.js';
 import { bundledSamplesDir } from '../paths.js';
+import { parseInferRequest } from '../protocols/kserve.js';
 
 const IMAGE_FILES = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
 const DEFAULT_SPEC: ImageInputSpec = { resize: 'stretch', range: [0, 1], channels: 'rgb', color: 'rgb', tensor: 0 };
@@ -27,8 +28,8 @@ const isImageInput = (inputs: readonly TensorInfo[]): boolean => {
   return (channels === 1 || channels === 3) && ['float32', 'float16', 'uint8', 'int8'].includes(input.dtype);
 };
 
-/** Image files in a directory, or the files of a list (one path per line), sorted. */
-const imageFiles = async (source: string): Promise<string[]> => {
+/** Files in a directory, or the files of a list (one path per line), sorted. */
+const listFiles = async (source: string): Promise<string[]> => {
   let entries: string[];
   try {
     entries = (await readdir(source)).map((name) => join(source, name));
@@ -43,7 +44,29 @@ const imageFiles = async (source: string): Promise<string[]> => {
       .map((line) => line.trim())
       .filter(Boolean);
   }
-  return entries.filter((file) => IMAGE_FILES.has(extname(file).toLowerCase())).sort();
+  return entries.sort();
+};
+
+const isImageFile = (file: string): boolean => IMAGE_FILES.has(extname(file).toLowerCase());
+
+/** A KServe v2 inference request file as one sample: exactly the model's input shapes. */
+const requestSample = async (file: string, inputs: readonly TensorInfo[]): Promise<TypedArray[]> => {
+  let body: unknown;
+  try {
+    body = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new InputError(`${file} is not a JSON inference request: ${(error as Error).message}`);
+  }
+  const parsed = parseInferRequest(body, inputs);
+  return parsed.inputs.map((value, i) => {
+    const { data, shape } = value as { data: TypedArray; shape: number[] };
+    if (shape.join() !== inputs[i]!.shape.join()) {
+      throw new InputError(
+        `${file}: input ${JSON.stringify(inputs[i]!.name)} has shape [${shape}], the model takes [${inputs[i]!.shape}]`,
+      );
+    }
+    return data;
+  });
 };
 
 /**
@@ -55,22 +78,34 @@ const sampleInputs = async (
   options: { dir?: string; count?: number; spec?: ImageInputSpec } = {},
 ): Promise<SampleSet> => {
   const count = options.count ?? 8;
-  const dir = options.dir ?? bundledSamplesDir();
-  if (isImageInput(inputs) && dir) {
-    const files = (await imageFiles(dir)).slice(0, count);
-    if (files.length === 0) throw new InputError(`no images (${[...IMAGE_FILES].join(', ')}) found in ${dir}`);
+  const image = isImageInput(inputs);
+  const dir = options.dir ?? (image ? bundledSamplesDir() : undefined);
+  if (dir) {
+    const all = await listFiles(dir);
+    const requests = all.filter((file) => extname(file).toLowerCase() === '.json').slice(0, count);
+    const photos = image ? all.filter(isImageFile).slice(0, count - requests.length) : [];
+    if (requests.length + photos.length === 0) {
+      throw new InputError(
+        image
+          ? `no images (${[...IMAGE_FILES].join(', ')}) or KServe v2 request files (.json) found in ${dir}`
+          : `no KServe v2 request files (.json) found in ${dir}; the model's input is not an image, so photos cannot feed it`,
+      );
+    }
     const spec = options.spec ?? DEFAULT_SPEC;
     const tensors: TypedArray[][] = [];
-    for (const file of files) {
-      const image = await imageToTensor(
-        await readFile(file),
-        { ...inputs[0]!, shape: [1, ...inputs[0]!.shape.slice(1)] },
-        spec,
-        MAX_PIXELS,
-      );
-      tensors.push([image.data]);
+    for (const file of requests) tensors.push(await requestSample(file, inputs));
+    for (const file of photos) {
+      try {
+        const info = { ...inputs[0]!, shape: [1, ...inputs[0]!.shape.slice(1)] };
+        tensors.push([(await imageToTensor(await readFile(file), info, spec, MAX_PIXELS)).data]);
+      } catch (error) {
+        throw new InputError(`${file}: ${(error as Error).message}`);
+      }
     }
-    return { inputs: tensors, source: `${files.length} photos from ${dir}` };
+    const what = [photos.length > 0 && `${photos.length} photos`, requests.length > 0 && `${requests.length} requests`]
+      .filter(Boolean)
+      .join(' and ');
+    return { inputs: tensors, source: `${what} from ${dir}` };
   }
   return {
     inputs: Array.from({ length: count }, (_, i) => syntheticInputs(inputs, i + 1)),
@@ -79,4 +114,4 @@ const sampleInputs = async (
 };
 
 export type { SampleSet };
-export { imageFiles, isImageInput, sampleInputs };
+export { isImageInput, listFiles, sampleInputs };

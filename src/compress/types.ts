@@ -53,6 +53,46 @@ interface CompressReport {
     readonly afterP50Ms: number;
   };
   readonly recommendation: string;
+  /** int8: the inputs the activation ranges came from. */
+  readonly calibration?: { readonly samples: number; readonly method: string; readonly source: string };
+  /** int8: the integer type of the model's inputs and outputs (float32: QUANTIZE/DEQUANTIZE at the edges). */
+  readonly io?: string;
+  /** int8: every quantized tensor against float, worst first (the quantization debugger's metrics). */
+  readonly layers?: readonly LayerReport[];
+  /** int8: operators that stayed float, wrapped in DEQUANTIZE/QUANTIZE, and why. */
+  readonly floatOps?: readonly { readonly op: string; readonly output: string; readonly reason: string }[];
+  /** int8: how many nodes the XNNPACK delegate took, as the native engine reports it. */
+  readonly delegatedToXnnpack?: { readonly nodes: number; readonly delegated: number } | null;
+  /** int8 with --auto-keep-float: fidelity and size before and after keeping the sensitive layers in float. */
+  readonly autoKeepFloat?: AutoKeepFloatReport;
+}
+
+/** One quantized tensor against float: the metrics of TensorFlow's QuantizationDebugger. */
+interface LayerReport {
+  readonly name: string;
+  readonly op: string;
+  readonly numElements: number;
+  readonly stddev: number;
+  readonly meanError: number;
+  readonly maxAbsError: number;
+  readonly meanSquaredError: number;
+  readonly scale: number;
+  /** About 0.289 (1/sqrt(12)) when only rounding separates int8 from float. */
+  readonly rmseOverScale: number;
+}
+
+interface AutoKeepFloatSide {
+  readonly outputBytes: number;
+  readonly worstLayer: LayerReport | null;
+  readonly outputs: readonly OutputFidelity[];
+}
+
+interface AutoKeepFloatReport {
+  readonly threshold: number;
+  readonly kept: readonly string[];
+  readonly before: AutoKeepFloatSide;
+  readonly after: AutoKeepFloatSide;
+  readonly sizeCostPercent: number;
 }
 
 /** What a transform did to a model. */
@@ -61,4 +101,13 @@ interface TransformResult {
   readonly skipped: TensorSkipped[];
 }
 
-export type { CompressMode, CompressReport, OutputFidelity, TensorChange, TensorSkipped, TransformResult };
+export type {
+  AutoKeepFloatReport,
+  CompressMode,
+  CompressReport,
+  LayerReport,
+  OutputFidelity,
+  TensorChange,
+  TensorSkipped,
+  TransformResult,
+};

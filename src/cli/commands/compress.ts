@@ -1,20 +1,54 @@
 import { writeFile } from 'node:fs/promises';
 import { compressModel } from '../../compress/compressModel.js';
 import { imageSpecFor } from '../../compress/imageSpec.js';
-import type { CompressMode } from '../../compress/types.js';
+import type { CalibrationMethod } from '../../compress/int8/calibrate.js';
+import type { IoType } from '../../compress/int8/quantizeInt8.js';
+import type { CompressMode, CompressReport } from '../../compress/types.js';
 import { readModel } from '../../tflite/readModel.js';
-import { type Command, choiceFlag, positionals, stringFlag, UsageError } from '../command.js';
+import { type Command, choiceFlag, integerFlag, numberFlag, positionals, stringFlag, UsageError } from '../command.js';
 import { json, table } from '../format.js';
 import { progressBar } from '../progress.js';
 import { readModelFile } from './inspect.js';
 
-const MODES: readonly CompressMode[] = ['float32', 'float16', 'dynamic'];
+const MODES: readonly CompressMode[] = ['float32', 'float16', 'dynamic', 'int8'];
+const IO_TYPES: readonly IoType[] = ['float32', 'int8', 'uint8'];
+const METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile'];
+
+/** The int8 lines of the summary: calibration, delegation, the worst layers, what stayed float. */
+const int8Rows = (r: CompressReport): string[][] => {
+  if (!r.calibration) return [];
+  const rows = [
+    ['calibration', `${r.calibration.samples} inputs, ${r.calibration.method} (${r.calibration.source})`],
+    [
+      'xnnpack',
+      r.delegatedToXnnpack
+        ? `${r.delegatedToXnnpack.delegated} of ${r.delegatedToXnnpack.nodes} nodes delegated`
+        : 'native engine unavailable',
+    ],
+    ...(r.layers ?? [])
+      .slice(0, 3)
+      .map((l, i) => [i === 0 ? 'worst layers' : '', `${l.name} (${l.op}): rmse/scale ${l.rmseOverScale}`]),
+  ];
+  if (r.floatOps && r.floatOps.length > 0)
+    rows.push(['float ops', r.floatOps.map((o) => `${o.output} (${o.op}: ${o.reason})`).join('; ')]);
+  if (r.autoKeepFloat) {
+    const a = r.autoKeepFloat;
+    rows.push([
+      'auto keep',
+      `${a.kept.length} layer(s) over ${a.threshold} kept float: worst rmse/scale ${a.before.worstLayer?.rmseOverScale} → ${a.after.worstLayer?.rmseOverScale}, size +${a.sizeCostPercent}%`,
+    ]);
+  }
+  return rows;
+};
 
 const compress: Command = {
   name: 'compress',
-  summary: 'shrink a model (float16, dynamic-range int8) and report what it cost',
-  help: `Usage: tfls compress <in.tflite> -o <out.tflite> --mode float32|float16|dynamic
-                     [--samples DIR] [--min-cosine C] [--report FILE.json] [--json]
+  summary: 'shrink a model (float16, dynamic-range or full int8) and report what it cost',
+  help: `Usage: tfls compress <in.tflite> -o <out.tflite> --mode float32|float16|dynamic|int8
+                     [--samples DIR|N] [--min-cosine C] [--report FILE.json] [--json]
+       tfls compress <in.tflite> -o <out.tflite> --mode int8 --calibration DIR|LIST
+                     [--samples N] [--io float32|int8|uint8] [--keep-float NAMES]
+                     [--auto-keep-float T] [--calibration-method minmax|percentile]
 
 Modes:
   float32   FP16 constants expanded to float32 (the float baseline)
@@ -23,6 +57,9 @@ Modes:
   dynamic   weights of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (>= 1,024
             elements) as symmetric int8 for TFLite's hybrid kernels: about 4x
             smaller, but XNNPACK has no hybrid kernels, so it may run slower
+  int8      full integer: weights and activations int8, ranges calibrated on your
+            inputs; XNNPACK runs it with its int8 kernels. Every layer's error
+            against float is measured (TensorFlow's quantization debugger metrics)
 
 The original and the result run on the same inputs (photos for image models,
 from --samples or a bundled set; seeded random data otherwise); the report
@@ -30,19 +67,37 @@ gives each output's cosine similarity, max error and RMSE, each rewritten
 tensor's rounding error, and native latency before and after.
 
 Options:
-  -o, --output FILE   where to write the compressed model
-  --mode M            float32, float16 or dynamic
-  --samples DIR       photos (or a file listing them) to compare outputs on
-  --min-cosine C      dynamic: keep the layers that hurt fidelity most in float16
-                      until every output's cosine reaches C (tries one model per layer)
-  --report FILE       also write the report there
-  --json              print the report as JSON instead of a summary
+  -o, --output FILE         where to write the compressed model
+  --mode M                  float32, float16, dynamic or int8
+  --samples DIR|N           photos or KServe v2 .json requests (or a file listing
+                            them) to compare outputs on; a number N limits how
+                            many are used (int8: how many calibration inputs,
+                            default 100)
+  --min-cosine C            dynamic: keep the layers that hurt fidelity most in
+                            float16 until every output's cosine reaches C
+  --calibration DIR|LIST    int8: photos (resized and normalized as model.json or
+                            the model's metadata say) or KServe v2 .json requests
+  --calibration-method M    int8: minmax (default) or percentile (99.99%, ignores
+                            rare outliers)
+  --io T                    int8: float32 (default: QUANTIZE and DEQUANTIZE at the
+                            edges), int8 or uint8 inputs and outputs
+  --keep-float NAMES        int8: comma list of tensor names, op output names or op
+                            types (e.g. FULLY_CONNECTED) to keep in float
+  --auto-keep-float T       int8: keep in float the layers whose rmse/scale exceeds
+                            T (0.289 is rounding alone), then measure again
+  --report FILE             also write the report there
+  --json                    print the report as JSON instead of a summary
 `,
   options: {
     output: { type: 'string', short: 'o' },
     mode: { type: 'string' },
     samples: { type: 'string' },
     'min-cosine': { type: 'string' },
+    calibration: { type: 'string' },
+    'calibration-method': { type: 'string' },
+    io: { type: 'string' },
+    'keep-float': { type: 'string' },
+    'auto-keep-float': { type: 'string' },
     report: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -52,10 +107,20 @@ Options:
     if (output === undefined) throw new UsageError('missing -o <out.tflite>');
     if (stringFlag(args, 'mode') === undefined) throw new UsageError(`missing --mode (${MODES.join(', ')})`);
     const mode = choiceFlag(args, 'mode', MODES, 'float16');
-    const minCosineText = stringFlag(args, 'min-cosine');
-    const minCosine = minCosineText === undefined ? undefined : Number(minCosineText);
-    if (minCosine !== undefined && !(minCosine > 0 && minCosine <= 1))
-      throw new UsageError(`--min-cosine must be in (0, 1], got ${minCosineText}`);
+    const minCosine = numberFlag(args, 'min-cosine', (c) => c > 0 && c <= 1, 'in (0, 1]');
+    const autoKeepFloat = numberFlag(args, 'auto-keep-float', (t) => t > 0, 'a positive rmse/scale');
+    const int8Only = ['calibration', 'calibration-method', 'io', 'keep-float', 'auto-keep-float'].filter(
+      (flag) => stringFlag(args, flag) !== undefined,
+    );
+    if (mode !== 'int8' && int8Only.length > 0) throw new UsageError(`--${int8Only[0]} applies to --mode int8 only`);
+    if (mode === 'int8' && stringFlag(args, 'calibration') === undefined)
+      throw new UsageError('--mode int8 needs --calibration <dir or list of photos or KServe v2 .json requests>');
+    const samples = stringFlag(args, 'samples');
+    const sampleCount = samples !== undefined && /^\d+$/.test(samples) ? integerFlag(args, 'samples', 8, 1) : undefined;
+    const keepFloat = stringFlag(args, 'keep-float')
+      ?.split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
     const input = await readModelFile(path!);
     const imageSpec = await imageSpecFor(path, readModel(input));
     const progress = progressBar(io.stderr);
@@ -63,9 +128,17 @@ Options:
     try {
       result = await compressModel(input, {
         mode,
-        ...(stringFlag(args, 'samples') !== undefined && { samples: stringFlag(args, 'samples')! }),
+        ...(samples !== undefined && sampleCount === undefined && { samples }),
+        ...(sampleCount !== undefined && { sampleCount }),
         ...(imageSpec && { imageSpec }),
         ...(minCosine !== undefined && { minCosine }),
+        ...(mode === 'int8' && {
+          calibration: stringFlag(args, 'calibration')!,
+          calibrationMethod: choiceFlag(args, 'calibration-method', METHODS, 'minmax'),
+          io: choiceFlag(args, 'io', IO_TYPES, 'float32'),
+          ...(keepFloat && { keepFloat }),
+          ...(autoKeepFloat !== undefined && { autoKeepFloat }),
+        }),
         onProgress: (step, fraction) => progress.update(step, fraction),
       });
     } finally {
@@ -90,6 +163,7 @@ Options:
           'tensors',
           `${r.tensors.length} rewritten, ${r.skipped.length} left as they were${r.keptFloat ? `, ${r.keptFloat.length} kept in float16` : ''}`,
         ],
+        ...int8Rows(r),
         ...r.fidelity.outputs.map((o, i) => [
           i === 0 ? 'fidelity' : '',
           `${o.name}: cosine ${o.cosine}, max error ${o.maxAbsError}, rmse ${o.rmse}`,

@@ -1,0 +1,118 @@
+import type { TypedArray } from '../../dtypes.js';
+import { loadModel } from '../../engine/loadModel.js';
+import type { Model } from '../../engine/types.js';
+import { readModel, type TfliteFile } from '../../tflite/readModel.js';
+import { writeModel } from '../../tflite/writeModel.js';
+import { expandFloat16 } from '../expandFloat16.js';
+import { measureFidelity } from '../fidelity.js';
+import { updateMinRuntimeVersion } from '../runtimeVersion.js';
+import { toFloat16 } from '../toFloat16.js';
+import type { AutoKeepFloatReport, LayerReport, OutputFidelity } from '../types.js';
+import { type CalibrationMethod, calibrate, type Range } from './calibrate.js';
+import { fuseActivations } from './fuseActivations.js';
+import { layerStats } from './layerStats.js';
+import { type Int8Result, type IoType, quantizeInt8 } from './quantizeInt8.js';
+
+interface Int8Options {
+  readonly method: CalibrationMethod;
+  readonly io: IoType;
+  /** Tensor names, op output names or op types (CONV_2D) to keep in float. */
+  readonly keepFloat: readonly string[];
+  /** Keep in float the layers whose rmse/scale exceeds this, then measure again. */
+  readonly autoKeepFloat?: number;
+  readonly progress: (step: string, fraction: number) => void;
+}
+
+interface Int8Attempt {
+  readonly bytes: Uint8Array;
+  readonly result: Int8Result;
+  readonly fidelity: OutputFidelity[];
+  readonly layers: LayerReport[];
+}
+
+interface Int8Outcome extends Int8Attempt {
+  readonly keptFloat: string[];
+  readonly delegatedToXnnpack: { readonly nodes: number; readonly delegated: number } | null;
+  readonly autoKeepFloat?: AutoKeepFloatReport;
+}
+
+/** The float model the quantizer starts from: float32 weights, activations fused into their producers. */
+const floatBaseline = (input: Uint8Array): TfliteFile => {
+  const file = readModel(input);
+  expandFloat16(file.model);
+  fuseActivations(file.model);
+  return file;
+};
+
+const worstLayer = (layers: readonly LayerReport[]): LayerReport | null => layers[0] ?? null;
+
+/**
+ * Full-integer int8: calibrate activation ranges on the samples with the
+ * float model, quantize, measure outputs and every layer against float, and
+ * with autoKeepFloat keep the worst layers in float and measure again.
+ */
+const compressInt8 = async (
+  input: Uint8Array,
+  reference: Model,
+  samples: readonly TypedArray[][],
+  options: Int8Options,
+): Promise<Int8Outcome> => {
+  const baseline = floatBaseline(input);
+  options.progress('calibrating', 0.1);
+  const ranges: Map<string, Range> = await calibrate(baseline, samples, options.method, 99.99, (f) =>
+    options.progress('calibrating', 0.1 + 0.3 * f),
+  );
+  const attempt = async (keep: ReadonlySet<string>, at: number): Promise<Int8Attempt> => {
+    options.progress('quantizing', at);
+    const file = floatBaseline(input);
+    const quantized = quantizeInt8(file.model, ranges, { io: options.io, keepFloat: keep });
+    // Layers kept float keep their weights in float16, which XNNPACK unpacks at load: half the size cost.
+    const halved = toFloat16(file.model);
+    const result = { ...quantized, tensors: [...quantized.tensors, ...halved.tensors] };
+    updateMinRuntimeVersion(file.model);
+    const bytes = writeModel(file);
+    const model = await loadModel(bytes, { threads: 1 });
+    try {
+      options.progress('measuring fidelity', at + 0.05);
+      const fidelity = await measureFidelity(reference, model, samples);
+      options.progress('comparing layers', at + 0.1);
+      const layers = await layerStats(baseline, bytes, result.quantizedOutputs, samples);
+      return { bytes, result, fidelity, layers: layers.sort((a, b) => b.rmseOverScale - a.rmseOverScale) };
+    } finally {
+      model.dispose();
+    }
+  };
+  const requested = new Set(options.keepFloat);
+  let outcome = await attempt(requested, 0.45);
+  let keptFloat = [...requested];
+  let auto: AutoKeepFloatReport | undefined;
+  if (options.autoKeepFloat !== undefined) {
+    const threshold = options.autoKeepFloat;
+    const sensitive = outcome.layers.filter((l) => l.rmseOverScale > threshold).map((l) => l.name);
+    const before = outcome;
+    if (sensitive.length > 0) {
+      const keep = new Set([...requested, ...sensitive]);
+      outcome = await attempt(keep, 0.7);
+      keptFloat = [...keep];
+    }
+    auto = {
+      threshold,
+      kept: sensitive,
+      before: { outputBytes: before.bytes.length, worstLayer: worstLayer(before.layers), outputs: before.fidelity },
+      after: { outputBytes: outcome.bytes.length, worstLayer: worstLayer(outcome.layers), outputs: outcome.fidelity },
+      sizeCostPercent: Number((((outcome.bytes.length - before.bytes.length) / before.bytes.length) * 100).toFixed(2)),
+    };
+  }
+  let delegatedToXnnpack: Int8Outcome['delegatedToXnnpack'] = null;
+  try {
+    const native = await loadModel(outcome.bytes, { engine: 'native', threads: 1 });
+    delegatedToXnnpack = { nodes: native.nodes, delegated: native.delegatedNodes };
+    native.dispose();
+  } catch {
+    // No native engine here (the WASM engine has no XNNPACK count to give): reported as null.
+  }
+  return { ...outcome, keptFloat, delegatedToXnnpack, ...(auto && { autoKeepFloat: auto }) };
+};
+
+export type { Int8Options, Int8Outcome };
+export { compressInt8 };
