@@ -62,8 +62,9 @@ const args = [
   `-L${libDir}`,
   '-ltensorflowlite_c',
   // Lambda's Amazon Linux 2023 has an older libstdc++ than the build host.
+  // libgcc stays shared: the static unwinder of GCC 12 needs _dl_find_object
+  // (glibc 2.35), and every Node process already maps libgcc_s.so.1.
   '-static-libstdc++',
-  '-static-libgcc',
   '-Wl,-rpath,$ORIGIN',
   '-Wl,--as-needed',
   '-s',

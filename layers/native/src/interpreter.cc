@@ -102,7 +102,8 @@ std::unique_ptr<Interpreter> Interpreter::Create(const uint8_t* data, size_t siz
     if (self->xnnpack_ == nullptr) {
       self->delegate_reason_ =
           "TfLiteXNNPackDelegateCreate returned NULL: XNNPACK could not initialize on this CPU "
-          "(on Lambda arm64 this happens when /sys/devices/system/cpu/possible and /present are missing)";
+          "(on Lambda arm64 this happens when /sys/devices/system/cpu/possible and /present are missing; "
+          "set AWS_LAMBDA_EXEC_WRAPPER=/opt/tfls-exec-wrapper so that the layer's shim answers for them)";
     }
   }
 

@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
+import type * as LiteRtModule from '@litertjs/core';
 import type { LiteRt } from '@litertjs/core';
 import { UnsupportedError } from '../../errors.js';
 
@@ -26,6 +28,15 @@ const remember = (line: string): void => {
 };
 
 const wasmDirectory = (): string => join(dirname(require.resolve('@litertjs/core/package.json')), 'wasm');
+
+/**
+ * What to hand loadLiteRt: the directory, so that it picks the build for this
+ * Node's WASM features, unless only the compat build is there (the Lambda
+ * layer ships just that one, to save 9 MB), which every Node runs.
+ */
+const COMPAT = 'litert_wasm_compat_internal.js';
+const wasmEntry = (directory: string): string =>
+  existsSync(join(directory, 'litert_wasm_internal.js')) ? `${directory}/` : join(directory, COMPAT);
 
 const withBrowserShims = async <T>(directory: string, load: () => Promise<T>): Promise<T> => {
   const scope = globalThis as Record<string, unknown>;
@@ -59,9 +70,11 @@ let runtime: Promise<LiteRt> | undefined;
 /** The LiteRT.js runtime, loaded once per process. */
 const getLiteRt = (): Promise<LiteRt> => {
   runtime ??= (async () => {
-    const litert = await import('@litertjs/core');
+    // Resolved like require does, so that a bundled handler finds the package
+    // through NODE_PATH (the Lambda layer), which import() would ignore.
+    const litert = (await import(pathToFileURL(require.resolve('@litertjs/core')).href)) as typeof LiteRtModule;
     const directory = wasmDirectory();
-    return withBrowserShims(directory, () => litert.loadLiteRt(`${directory}/`));
+    return withBrowserShims(directory, () => litert.loadLiteRt(wasmEntry(directory)));
   })().catch((error: unknown) => {
     runtime = undefined;
     throw new UnsupportedError(`the LiteRT.js (WASM) runtime could not be loaded: ${(error as Error).message}`, {
