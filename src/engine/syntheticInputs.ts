@@ -55,4 +55,8 @@ const syntheticInputs = (infos: readonly TensorInfo[], seed = 1): TypedArray[] =
   });
 };
 
-export { seededRandom, syntheticInputs };
+/** Zero-filled inputs for `infos`, a dynamic dimension (-1) taken as 1. */
+const zeroInputs = (infos: readonly TensorInfo[]): TypedArray[] =>
+  infos.map((info) => allocate(info.dtype, elementCount(info.shape.map((d) => Math.max(1, d)))));
+
+export { seededRandom, syntheticInputs, zeroInputs };

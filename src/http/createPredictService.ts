@@ -2,9 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { createS3Client } from '../aws/s3Client.js';
 import type { ServerConfig } from '../config/serverConfig.js';
 import { TflsError } from '../errors.js';
 import { LocalModelSource } from '../repository/LocalModelSource.js';
@@ -12,7 +12,7 @@ import { ModelRepository } from '../repository/ModelRepository.js';
 import { S3ModelSource } from '../repository/S3ModelSource.js';
 import type { RouteContext } from './context.js';
 import { MethodNotAllowedError, statusOf } from './httpErrors.js';
-import { toRequest } from './request.js';
+import { type HttpRequest, toRequest } from './request.js';
 import { errorResponse, type HttpResponse } from './responses.js';
 import { dispatch } from './router.js';
 import { healthRoutes } from './routes/health.js';
@@ -25,6 +25,12 @@ interface PredictService {
   readonly handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
   readonly repository: ModelRepository;
   readonly logger: Logger;
+  readonly metrics: Metrics;
+  /**
+   * One request through the routes, errors mapped to their status: what the
+   * handler does after decoding the event (the batch function calls it).
+   */
+  serve(request: HttpRequest): Promise<HttpResponse>;
   /** Loads PRELOAD_MODELS; await at init so that provisioned concurrency pays for it. */
   preload(): Promise<void>;
 }
@@ -38,11 +44,7 @@ const createPredictService = (config: ServerConfig): PredictService => {
   const logger = new Logger({ serviceName: 'tflite-serverless' });
   const metrics = new Metrics({ namespace: 'tflite-serverless', serviceName: 'predict' });
   const source = config.modelRepository.startsWith('s3://')
-    ? new S3ModelSource(
-        config.modelRepository,
-        new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL) }),
-        config.cacheDir,
-      )
+    ? new S3ModelSource(config.modelRepository, createS3Client(), config.cacheDir)
     : new LocalModelSource(config.modelRepository);
   const repository = new ModelRepository({
     source,
@@ -61,28 +63,30 @@ const createPredictService = (config: ServerConfig): PredictService => {
   });
   const context: RouteContext = { repository, logger, metrics, maxImagesPerRequest: config.maxImagesPerRequest };
 
-  const route = async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
+  const respond = async (
+    request: () => HttpRequest,
+    path: string,
+    requestId: string | undefined,
+  ): Promise<HttpResponse> => {
     metrics.addMetric('Requests', 'Count', 1);
     try {
-      const request = toRequest(event, config.maxBodyBytes);
-      return await dispatch(ROUTES, request, context);
+      return await dispatch(ROUTES, request(), context);
     } catch (error) {
       const status = statusOf(error);
       metrics.addMetric(status >= 500 ? 'ServerErrors' : 'ClientErrors', 'Count', 1);
       const headers: Record<string, string> =
         error instanceof MethodNotAllowedError ? { allow: error.allow.join(', ') } : {};
       if (status >= 500 && !(error instanceof TflsError && status === 503)) {
-        logger.error('request failed', { error: error as Error, path: event.rawPath });
-        return errorResponse(
-          status,
-          `internal error (request ${event.requestContext?.requestId ?? 'unknown'})`,
-          headers,
-        );
+        logger.error('request failed', { error: error as Error, path });
+        return errorResponse(status, `internal error (request ${requestId ?? 'unknown'})`, headers);
       }
-      if (status >= 500) logger.warn('model unavailable', { error: (error as Error).message, path: event.rawPath });
+      if (status >= 500) logger.warn('model unavailable', { error: (error as Error).message, path });
       return errorResponse(status, (error as Error).message, headers);
     }
   };
+
+  const route = (event: APIGatewayProxyEventV2): Promise<HttpResponse> =>
+    respond(() => toRequest(event, config.maxBodyBytes), event.rawPath, event.requestContext?.requestId);
 
   const handler = middy(route)
     .use(injectLambdaContext(logger))
@@ -92,6 +96,8 @@ const createPredictService = (config: ServerConfig): PredictService => {
     handler: handler as unknown as PredictService['handler'],
     repository,
     logger,
+    metrics,
+    serve: (request) => respond(() => request, request.path, request.requestId),
     preload: () => repository.preload(config.preloadModels),
   };
 };

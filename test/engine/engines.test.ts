@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/engine/loadModel.js';
 import { syntheticInputs } from '../../src/engine/syntheticInputs.js';
 import type { Model } from '../../src/engine/types.js';
 import { ModelLoadError } from '../../src/errors.js';
+import { readModel } from '../../src/tflite/readModel.js';
+import { writeModel } from '../../src/tflite/writeModel.js';
 import { maxRelativeError } from '../helpers/compare.js';
 import { mediapipe } from '../helpers/models.js';
 
@@ -64,6 +67,17 @@ describe('native and WASM engines', () => {
 
   it('refuses the same model on the native engine alone, with a typed error', async () => {
     await expect(loadModel(mediapipe.selfieSegmentation, { engine: 'native' })).rejects.toBeInstanceOf(ModelLoadError);
+  });
+
+  it('refuses a custom op no engine has on WASM too, instead of running it with garbage out', async () => {
+    const file = readModel(new Uint8Array(readFileSync(mediapipe.selfieSegmentation)));
+    for (const code of file.model.operatorCodes) if (code.customCode) code.customCode = 'NoSuchOp';
+    const bytes = writeModel(file);
+    await expect(loadModel(bytes, { engine: 'wasm' })).rejects.toThrow(/could not prepare the model.*NoSuchOp/);
+    await expect(loadModel(bytes)).rejects.toBeInstanceOf(ModelLoadError);
+    // The runtime is still good for the next model.
+    const model = await load(mediapipe.faceDetection, { engine: 'wasm' });
+    expect(model.run(syntheticInputs(model.inputs))[0]!.data.length).toBeGreaterThan(0);
   });
 
   it('runs without the XNNPACK delegate when asked, and reports why', async () => {

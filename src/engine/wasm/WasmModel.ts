@@ -2,6 +2,7 @@ import type { LiteRt } from '@litertjs/core';
 import { asBytes } from '../../dtypes.js';
 import { InferenceError, ModelDisposedError, ModelLoadError, oneLine, UnsupportedError } from '../../errors.js';
 import { prepareInputs } from '../prepareInputs.js';
+import { zeroInputs } from '../syntheticInputs.js';
 import { toTensor, toTensorInfo } from '../tensorInfo.js';
 import type { Inputs, Model, RunOptions, Tensor, TensorInfo } from '../types.js';
 import { getLiteRt, takeRecentLog } from './litertRuntime.js';
@@ -90,6 +91,8 @@ const names = (vector: EmVector<string>): string[] => {
   return out;
 };
 
+const PREPARE_FAILED = /failed to allocate tensors|failed to prepare|unresolved custom op/i;
+
 const failure = (error: unknown): string => {
   const log = takeRecentLog();
   const message =
@@ -168,9 +171,21 @@ class WasmModel implements Model {
         gpuOptions: {},
         webNNOptions: {},
       });
-      return new WasmModel(litert, pointer, model, compiled, fallbackReason);
+      const loaded = new WasmModel(litert, pointer, model, compiled, fallbackReason);
+      // LiteRT.js prepares the graph at the first run, and when that fails
+      // (an unresolved custom op, say) it only logs it and "runs" anyway, with
+      // garbage out. One run on zeros here turns that into a load error.
+      try {
+        loaded.run(zeroInputs(loaded.inputs));
+      } catch (error) {
+        loaded.dispose();
+        throw new ModelLoadError(`LiteRT.js could not prepare the model: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      return loaded;
     } catch (error) {
-      if (error instanceof UnsupportedError) throw error;
+      if (error instanceof UnsupportedError || error instanceof ModelLoadError) throw error;
       model?.delete();
       wasm._free(pointer);
       throw new ModelLoadError(`LiteRT.js could not load the model: ${failure(error)}`, { cause: error });
@@ -210,9 +225,12 @@ class WasmModel implements Model {
         wasm.HEAPU8.set(asBytes(array), pointer);
         buffer.unlock();
       });
+      takeRecentLog();
       const result = this.#compiled.run(SIGNATURE, buffers);
       if (result instanceof Promise) throw new UnsupportedError('this LiteRT.js build runs asynchronously only');
       outputs = result;
+      const log = takeRecentLog();
+      if (PREPARE_FAILED.test(log)) throw new Error(`the graph could not be prepared: ${log}`);
       return outputs.map((buffer, index) => {
         const info = this.outputs[index]!;
         const pointer = buffer.lock(wasm.LiteRtTensorBufferLockMode.READ);

@@ -1,0 +1,7 @@
+// The ingest Lambda function: a model dropped under uploads/ is checked,
+// compressed if its policy asks, and published as the next version, or
+// rejected with uploads/<name>.error.json. See src/pipeline/ingest.
+import { createIngestHandler } from '../../src/pipeline/ingest/createIngestHandler.js';
+import { loadIngestConfig } from '../../src/pipeline/ingest/ingestConfig.js';
+
+export const handler = createIngestHandler(loadIngestConfig());
