@@ -1,0 +1,78 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { z } from 'zod';
+
+const RETENTION_DAYS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0);
+
+/** How callers authenticate to the HTTP API. */
+const authSchema = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('iam') }),
+  z.strictObject({
+    mode: z.literal('jwt'),
+    issuer: z.string().url(),
+    audience: z.array(z.string().min(1)).min(1),
+  }),
+  /** Open to the internet: only when asked for, with a reason. */
+  z.strictObject({ mode: z.literal('none'), reason: z.string().min(10) }),
+]);
+
+/** The settings a user tunes, from props or CDK context (`tfls` key): validated once, with defaults. */
+const serviceSettingsSchema = z.strictObject({
+  /** Models the predict function loads at init, which provisioned concurrency pays for. */
+  preloadModels: z.array(z.string().min(1)).default([]),
+  /** 1,769 MB buys one vCPU; 3,538 two. */
+  memoryMb: z.number().int().min(512).max(10240).default(1769),
+  /** Interpreter threads; default: the vCPUs the memory buys. */
+  threads: z.number().int().min(1).max(6).optional(),
+  timeoutSeconds: z.number().int().min(3).max(29).default(29),
+  provisionedConcurrency: z
+    .strictObject({
+      /** 0 turns provisioned concurrency (and its cost) off. */
+      min: z.number().int().min(0).default(1),
+      max: z.number().int().min(1).default(4),
+      targetUtilization: z.number().gt(0).max(1).default(0.7),
+    })
+    .default({ min: 1, max: 4, targetUtilization: 0.7 }),
+  auth: authSchema.default({ mode: 'iam' }),
+  corsOrigins: z.array(z.string().min(1)).default([]),
+  throttle: z
+    .strictObject({
+      rateLimit: z.number().positive().default(100),
+      burstLimit: z.number().int().positive().default(200),
+    })
+    .default({ rateLimit: 100, burstLimit: 200 }),
+  /** Keep the model bucket (and its models) when the stack is deleted. */
+  retainModels: z.boolean().default(true),
+  noncurrentVersionDays: z.number().int().min(1).default(30),
+  logRetentionDays: z
+    .number()
+    .refine((days) => RETENTION_DAYS.includes(days), {
+      message: `one of CloudWatch's retention periods: ${RETENTION_DAYS.join(', ')}`,
+    })
+    .default(30),
+  /** The p99 latency of the predict function above which its alarm fires. */
+  p99AlarmMs: z.number().positive().default(1000),
+});
+
+type ServiceSettings = z.output<typeof serviceSettingsSchema>;
+type ServiceSettingsInput = z.input<typeof serviceSettingsSchema>;
+
+interface TfliteInferenceServiceProps extends ServiceSettingsInput {
+  /** The unpacked arm64 layer (npm run build:layer -- --arch arm64); default dist/layer/arm64 of the package. */
+  readonly layerPath?: string;
+  /** Where alarms notify, if anywhere. */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/** Settings from props, or a clear error naming what is wrong. */
+const parseSettings = (input: unknown, source: string): ServiceSettings => {
+  const parsed = serviceSettingsSchema.safeParse(input ?? {});
+  if (!parsed.success)
+    throw new Error(`invalid tflite-serverless settings (${source}): ${z.prettifyError(parsed.error)}`);
+  if (parsed.data.provisionedConcurrency.min > parsed.data.provisionedConcurrency.max)
+    throw new Error(`invalid tflite-serverless settings (${source}): provisionedConcurrency.min exceeds max`);
+  return parsed.data;
+};
+
+export type { ServiceSettings, ServiceSettingsInput, TfliteInferenceServiceProps };
+export { parseSettings };

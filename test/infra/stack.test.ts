@@ -1,0 +1,285 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceSettingsInput } from '../../infra/serviceProps.js';
+import { TfliteServerlessStack } from '../../infra/TfliteServerlessStack.js';
+
+// The asset's contents do not change the template; its layout is what the
+// construct checks. (CI synthesizes the real layer with npx cdk synth.)
+const layerPath = mkdtempSync(join(tmpdir(), 'tfls-layer-'));
+beforeAll(() => {
+  mkdirSync(join(layerPath, 'nodejs/node_modules/tflite-serverless-native'), { recursive: true });
+  writeFileSync(join(layerPath, 'nodejs/node_modules/tflite-serverless-native/tflite_native.node'), '');
+  writeFileSync(join(layerPath, 'tfls-exec-wrapper'), '#!/bin/sh\nexec "$@"\n');
+});
+
+/** The project's stack, synthesized with cdk-nag's AWS Solutions pack: a finding not acknowledged fails synthesis. */
+const synth = (service: ServiceSettingsInput = {}): Template => {
+  const app = new App();
+  const stack = new TfliteServerlessStack(app, 'Test', {
+    service: { layerPath, preloadModels: ['face-detection'], ...service },
+    env: { account: '123456789012', region: 'us-east-1' },
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return Template.fromStack(stack);
+};
+
+let template: Template;
+beforeAll(() => {
+  template = synth();
+}, 120_000);
+
+const functions = () => template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
+const functionId = (description: RegExp): string =>
+  Object.entries(functions()).find(([, f]) => description.test(f.Properties.Description))![0];
+
+describe('the functions and the layer', () => {
+  it('three arm64 Node 22 functions carry the layer and its exec wrapper', () => {
+    const all = Object.values(functions());
+    expect(all).toHaveLength(3);
+    for (const fn of all) {
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Layers).toHaveLength(1);
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        AWS_LAMBDA_EXEC_WRAPPER: '/opt/tfls-exec-wrapper',
+        MODEL_REPOSITORY: { 'Fn::Join': ['', ['s3://', { Ref: expect.stringMatching(/^ServiceModels/) }, '/models']] },
+      });
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    }
+    template.hasResourceProperties('AWS::Lambda::LayerVersion', { CompatibleArchitectures: ['arm64'] });
+    const predict = functions()[functionId(/inference/)]!;
+    expect(predict.Properties).toMatchObject({ MemorySize: 1769, Timeout: 29 });
+    expect(predict.Properties.Environment.Variables.PRELOAD_MODELS).toBe('face-detection');
+  });
+
+  it('the predict alias "live" has provisioned concurrency, scaled on its utilization', () => {
+    template.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: 'live',
+      FunctionName: { Ref: functionId(/inference/) },
+      ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 1 },
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ScalableDimension: 'lambda:function:ProvisionedConcurrency',
+      MinCapacity: 1,
+      MaxCapacity: 4,
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        PredefinedMetricSpecification: { PredefinedMetricType: 'LambdaProvisionedConcurrencyUtilization' },
+        TargetValue: 0.7,
+      },
+    });
+  });
+
+  it('provisioned concurrency 0 turns it and its scaling off', () => {
+    const off = synth({ provisionedConcurrency: { min: 0, max: 1 } });
+    off.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live', ProvisionedConcurrencyConfig: Match.absent() });
+    off.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+  }, 120_000);
+});
+
+describe('the HTTP API', () => {
+  it('routes /v1 and /v2 to the live alias, with IAM authorization by default', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
+      'ANY /v1/{proxy+}',
+      'ANY /v2/{proxy+}',
+      'GET /v2',
+    ]);
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { Ref: Match.stringLikeRegexp('ServiceLive') },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+
+  it('JWT is an option; no authorization only with a reason, and CORS when origins are given', () => {
+    const jwt = synth({ auth: { mode: 'jwt', issuer: 'https://issuer.example.com', audience: ['api'] } });
+    for (const route of Object.values(jwt.findResources('AWS::ApiGatewayV2::Route')))
+      expect(route.Properties.AuthorizationType).toBe('JWT');
+    jwt.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: 'https://issuer.example.com', Audience: ['api'] },
+    });
+    const open = synth({
+      auth: { mode: 'none', reason: 'a public demo of face detection' },
+      corsOrigins: ['https://example.com'],
+    });
+    for (const route of Object.values(open.findResources('AWS::ApiGatewayV2::Route')))
+      expect(route.Properties.AuthorizationType).toBe('NONE');
+    open.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: { AllowOrigins: ['https://example.com'] },
+    });
+    expect(() => synth({ auth: { mode: 'none' } as never })).toThrow(/auth.*reason/s);
+  }, 240_000);
+});
+
+describe('the model bucket and its triggers', () => {
+  it('is versioned, encrypted, private, TLS-only, expires old versions and is retained', () => {
+    const [id, bucket] = Object.entries(template.findResources('AWS::S3::Bucket')).find(([key]) =>
+      /ServiceModels/.test(key),
+    )!;
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties).toMatchObject({
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: { DestinationBucketName: expect.anything() },
+    });
+    expect(bucket.Properties.LifecycleConfiguration.Rules).toContainEqual(
+      expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+    );
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: id },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('uploads/*.tflite trigger ingest, inputs/ trigger batch, and failures go to a dead-letter queue', () => {
+    const notifications = Object.values(template.findResources('Custom::S3BucketNotifications'))[0]!;
+    const configs = notifications.Properties.NotificationConfiguration.LambdaFunctionConfigurations as {
+      Events: string[];
+      Filter: { Key: { FilterRules: { Name: string; Value: string }[] } };
+      LambdaFunctionArn: { 'Fn::GetAtt': [string, string] };
+    }[];
+    const rules = configs.map((c) => ({
+      target: c.LambdaFunctionArn['Fn::GetAtt'][0],
+      events: c.Events,
+      filter: Object.fromEntries(c.Filter.Key.FilterRules.map((r) => [r.Name.toLowerCase(), r.Value])),
+    }));
+    expect(rules).toContainEqual({
+      target: functionId(/publish uploaded/),
+      events: ['s3:ObjectCreated:*'],
+      filter: { prefix: 'uploads/', suffix: '.tflite' },
+    });
+    expect(rules).toContainEqual({
+      target: functionId(/batch/),
+      events: ['s3:ObjectCreated:*'],
+      filter: { prefix: 'inputs/' },
+    });
+    for (const fn of [functionId(/publish uploaded/), functionId(/batch/)]) {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: fn },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('FailedEvents'), 'Arn'] } },
+        },
+      });
+    }
+  });
+});
+
+describe('least privilege', () => {
+  /** Each S3 action of a function's role, with the key patterns it applies to. */
+  const s3Access = (description: RegExp): Record<string, string[]> => {
+    const role = functions()[functionId(description)]!.Properties.Role['Fn::GetAtt'][0];
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role),
+    );
+    const access: Record<string, string[]> = {};
+    for (const policy of policies) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        const actions = [statement.Action].flat() as string[];
+        for (const action of actions.filter((a) => a.startsWith('s3:'))) {
+          const resources = [statement.Resource].flat().map((r: unknown) =>
+            JSON.stringify(r)
+              .replace(/.*"\/([^"]*)"\]\]\}$/, '$1')
+              .replace(/^\{"Fn::GetAtt".*/, '<bucket>'),
+          );
+          access[action] = [...(access[action] ?? []), ...resources].sort();
+        }
+      }
+    }
+    return access;
+  };
+
+  it('predict reads models/ and lists the bucket, nothing else', () => {
+    expect(s3Access(/inference/)).toEqual({ 's3:GetObject': ['models/*'], 's3:ListBucket': ['<bucket>'] });
+  });
+
+  it('ingest reads uploads, models and calibration photos, and writes models and its error files', () => {
+    expect(s3Access(/publish uploaded/)).toEqual({
+      's3:DeleteObject': ['models/*/.claim', 'uploads/*.error.json'],
+      's3:GetObject': ['calibration/*', 'models/*', 'uploads/*'],
+      's3:ListBucket': ['<bucket>'],
+      's3:PutObject': ['models/*', 'uploads/*.error.json'],
+    });
+  });
+
+  it('batch reads inputs and models, and writes outputs', () => {
+    expect(s3Access(/batch/)).toEqual({
+      's3:DeleteObject': ['outputs/*'],
+      's3:GetObject': ['inputs/*', 'models/*', 'outputs/*'],
+      's3:ListBucket': ['<bucket>'],
+      's3:PutObject': ['outputs/*'],
+    });
+  });
+
+  it('ListBucket is limited to the prefixes each function reads', () => {
+    const conditions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as { Action: string; Condition?: unknown }[])
+        .filter((s) => s.Action === 's3:ListBucket')
+        .map((s) => s.Condition),
+    );
+    expect(conditions).toContainEqual({ StringLike: { 's3:prefix': ['models/', 'models/*'] } });
+    expect(conditions.every((c) => c !== undefined)).toBe(true);
+  });
+});
+
+describe('alarms, outputs and cdk-nag', () => {
+  it('alarms on errors, throttles, p99 duration, spillover and API 5xx', () => {
+    const metrics = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => `${a.Properties.MetricName}/${a.Properties.ExtendedStatistic ?? a.Properties.Statistic}`,
+    );
+    expect(metrics.filter((m) => m.startsWith('Errors/'))).toHaveLength(3);
+    expect(metrics.filter((m) => m.startsWith('Throttles/'))).toHaveLength(3);
+    expect(metrics).toContain('Duration/p99');
+    expect(metrics).toContain('ProvisionedConcurrencySpilloverInvocations/Sum');
+    expect(metrics).toContain('5xx/Sum');
+  });
+
+  it('outputs the API URL and the bucket name', () => {
+    template.hasOutput('ApiUrl', {});
+    template.hasOutput('ModelBucketName', { Value: { Ref: Match.stringLikeRegexp('ServiceModels') } });
+  });
+
+  it('cdk-nag fails synthesis on a finding nobody acknowledged (the check is live)', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Careless');
+    new s3.Bucket(stack, 'Open', { enforceSSL: false });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow(/AwsSolutions-S1|AwsSolutions-S10|Validation failed/);
+  });
+
+  it('a missing layer or bad settings are clear errors', () => {
+    const app = new App();
+    expect(
+      () => new TfliteServerlessStack(app, 'NoLayer', { service: { layerPath: join(tmpdir(), 'no-such-layer') } }),
+    ).toThrow(/arm64 Lambda layer is not built .* npm run build:layer -- --arch arm64/);
+    expect(() => new TfliteServerlessStack(app, 'Bad', { service: { layerPath, memoryMb: 64 } })).toThrow(/memoryMb/);
+  });
+});
