@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/engine/loadModel.js';
 import { syntheticInputs } from '../../src/engine/syntheticInputs.js';
 import { maxRelativeError } from '../helpers/compare.js';
+import { kserveRequest } from '../helpers/kserveRequest.js';
 import { mediapipe } from '../helpers/models.js';
 import { runInSandbox, unpackLayer } from './lambdaSandbox.js';
 
@@ -125,16 +126,7 @@ beforeAll(async () => {
   for (const arch of ['arm64', 'x86_64']) unpackLayer(join(root, `dist/layer/${arch}.zip`), join(work, `opt-${arch}`));
   const hand = await loadModel(new Uint8Array(readFileSync(mediapipe.handLandmarkFull)), { engine: 'native' });
   const [input] = syntheticInputs(hand.inputs, 7);
-  const infer = {
-    inputs: [
-      {
-        name: hand.inputs[0]!.name,
-        shape: hand.inputs[0]!.shape,
-        datatype: 'FP32',
-        data: Array.from(input as Float32Array),
-      },
-    ],
-  };
+  const infer = kserveRequest(hand.inputs, [input!]);
   hand.dispose();
   events = join(work, 'events.json');
   writeFileSync(

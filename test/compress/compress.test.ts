@@ -4,8 +4,8 @@ import { compressModel } from '../../src/compress/compressModel.js';
 import { inspectModel } from '../../src/compress/inspectModel.js';
 import type { CompressReport } from '../../src/compress/types.js';
 import { loadModel } from '../../src/engine/loadModel.js';
-import { syntheticInputs } from '../../src/engine/syntheticInputs.js';
 import type { ImageInputSpec } from '../../src/manifest/types.js';
+import { runsOnBothEngines } from '../helpers/engines.js';
 import { mediapipe } from '../helpers/models.js';
 
 const PEOPLE = 'test/fixtures/people';
@@ -31,16 +31,6 @@ const compress = (model: keyof typeof MODELS, mode: CompressReport['mode'], extr
     latencyRuns: 10,
     ...extra,
   });
-};
-
-/** The output file runs on both engines (where the original does). */
-const runsOnBothEngines = async (bytes: Uint8Array): Promise<void> => {
-  for (const engine of ['native', 'wasm'] as const) {
-    const model = await loadModel(bytes, { engine, threads: 1 });
-    const outputs = model.run(syntheticInputs(model.inputs));
-    expect(outputs.every((t) => t.data.length > 0)).toBe(true);
-    model.dispose();
-  }
 };
 
 const cosines = (report: CompressReport): number[] => report.fidelity.outputs.map((o) => o.cosine);

@@ -8,6 +8,7 @@ import { loadBatchConfig } from '../../src/pipeline/batch/batchConfig.js';
 import { type BatchInvocationResult, createBatchHandler } from '../../src/pipeline/batch/createBatchHandler.js';
 import { ObjectStore } from '../../src/pipeline/objectStore.js';
 import { localContext } from '../../src/server/toApiGatewayEvent.js';
+import { kserveRequest } from '../helpers/kserveRequest.js';
 import { mediapipe } from '../helpers/models.js';
 import { type LocalS3, startS3 } from '../helpers/s3.js';
 import { type ObjectFacts, s3Event, sqsEvent } from '../helpers/s3Events.js';
@@ -95,16 +96,7 @@ describe('batch inference from inputs/', () => {
     const hand = await loadModel(mediapipe.handLandmarkFull, { threads: 1 });
     const [input] = syntheticInputs(hand.inputs, 5);
     const expected = hand.run([input!]);
-    const request = {
-      inputs: [
-        {
-          name: hand.inputs[0]!.name,
-          shape: hand.inputs[0]!.shape,
-          datatype: 'FP32',
-          data: Array.from(input as Float32Array),
-        },
-      ],
-    };
+    const request = kserveRequest(hand.inputs, [input!]);
     hand.dispose();
     const result = await invoke(
       s3Event(BUCKET, [
