@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ManifestError } from '../errors.js';
+import { parseManifestText } from './manifestText.js';
 import { isModelName, isVersionDirectory } from './names.js';
 import type { ModelSource, VersionFiles } from './types.js';
 
@@ -51,12 +51,7 @@ class LocalModelSource implements ModelSource {
       if (error.code === 'ENOENT') return undefined;
       throw error;
     });
-    let manifest: unknown;
-    try {
-      manifest = manifestText === undefined ? undefined : JSON.parse(manifestText);
-    } catch (error) {
-      throw new ManifestError(`${name}/${version}/model.json is not valid JSON: ${(error as Error).message}`);
-    }
+    const manifest = parseManifestText(manifestText, name, version);
     return {
       modelPath,
       manifest,

@@ -8,7 +8,8 @@ import {
   NotFound,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { ConfigError, ManifestError } from '../errors.js';
+import { ConfigError } from '../errors.js';
+import { parseManifestText } from './manifestText.js';
 import { isModelName, isVersionDirectory } from './names.js';
 import type { ModelSource, VersionFiles } from './types.js';
 
@@ -122,12 +123,7 @@ class S3ModelSource implements ModelSource {
       await writeFile(join(directory, 'complete'), etag);
     }
     const manifestText = await this.#getText(this.#key(name, version, 'model.json'));
-    let manifest: unknown;
-    try {
-      manifest = manifestText === undefined ? undefined : JSON.parse(manifestText);
-    } catch (error) {
-      throw new ManifestError(`${name}/${version}/model.json is not valid JSON: ${(error as Error).message}`);
-    }
+    const manifest = parseManifestText(manifestText, name, version);
     return {
       modelPath,
       manifest,
