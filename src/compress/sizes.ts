@@ -1,21 +1,28 @@
-import { TensorType } from '../tflite/generated/schema_generated.js';
+import { type TensorT, TensorType } from '../tflite/generated/schema_generated.js';
 import { bufferBytes } from '../tflite/modelBuffers.js';
 import type { TfliteFile } from '../tflite/readModel.js';
 import { schemaTypeBytes, schemaTypeName } from '../tflite/tensorTypes.js';
 
-/** Bytes of constant data by tensor type (float32, float16, int8, ...), each buffer counted once. */
-const tensorBytesByType = (file: TfliteFile): Record<string, number> => {
-  const totals: Record<string, number> = {};
+/** Each constant buffer of the file once, with a tensor that uses it and its size in bytes. */
+const forEachConstant = (file: TfliteFile, visit: (tensor: TensorT, bytes: number) => void): void => {
   const seen = new Set<number>();
   for (const subgraph of file.model.subgraphs) {
     for (const tensor of subgraph.tensors) {
       const bytes = bufferBytes(file.model.buffers[tensor.buffer]).length;
       if (bytes === 0 || seen.has(tensor.buffer)) continue;
       seen.add(tensor.buffer);
-      const type = schemaTypeName(tensor.type);
-      totals[type] = (totals[type] ?? 0) + bytes;
+      visit(tensor, bytes);
     }
   }
+};
+
+/** Bytes of constant data by tensor type (float32, float16, int8, ...), each buffer counted once. */
+const tensorBytesByType = (file: TfliteFile): Record<string, number> => {
+  const totals: Record<string, number> = {};
+  forEachConstant(file, (tensor, bytes) => {
+    const type = schemaTypeName(tensor.type);
+    totals[type] = (totals[type] ?? 0) + bytes;
+  });
   return totals;
 };
 
@@ -32,18 +39,12 @@ const narrowReal = (type: TensorType, quantized: boolean): boolean =>
  */
 const float32Bytes = (file: TfliteFile): number => {
   let extra = 0;
-  const seen = new Set<number>();
-  for (const subgraph of file.model.subgraphs) {
-    for (const tensor of subgraph.tensors) {
-      const bytes = bufferBytes(file.model.buffers[tensor.buffer]).length;
-      if (bytes === 0 || seen.has(tensor.buffer)) continue;
-      seen.add(tensor.buffer);
-      const quantized = (tensor.quantization?.scale.length ?? 0) > 0;
-      if (!narrowReal(tensor.type, quantized)) continue;
-      const width = schemaTypeBytes(tensor.type)!;
-      extra += (bytes / width) * (4 - width);
-    }
-  }
+  forEachConstant(file, (tensor, bytes) => {
+    const quantized = (tensor.quantization?.scale.length ?? 0) > 0;
+    if (!narrowReal(tensor.type, quantized)) return;
+    const width = schemaTypeBytes(tensor.type)!;
+    extra += (bytes / width) * (4 - width);
+  });
   return file.bytes + extra;
 };
 
