@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compressModel } from '../src/compress/compressModel.js';
 import type { CompressMode } from '../src/compress/types.js';
-import type { ImageInputSpec } from '../src/manifest/types.js';
+import { imageInputSpec } from '../src/manifest/resolveManifest.js';
 import { describeMachine } from './machine.js';
 
 const require = createRequire(import.meta.url);
@@ -19,13 +19,9 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '100' },
   },
 });
-const letterbox = (range: [number, number]): ImageInputSpec => ({
-  resize: 'letterbox',
-  range,
-  channels: 'rgb',
-  color: 'rgb',
-  tensor: 0,
-});
+// How each model's photos are prepared: the defaults model.json gives its task.
+const FACE_INPUT = imageInputSpec({ task: 'face-detection' });
+const LANDMARKS_INPUT = imageInputSpec({ task: 'landmarks' });
 const people = join(root, 'test/fixtures/people');
 const calibration = join(root, 'test/fixtures/images');
 
@@ -33,19 +29,19 @@ const MODELS = [
   {
     name: 'face_detection_short_range',
     path: require.resolve('@mediapipe/face_detection/face_detection_short_range.tflite'),
-    spec: letterbox([-1, 1]),
+    spec: FACE_INPUT,
     samples: undefined,
   },
   {
     name: 'hand_landmark_full',
     path: require.resolve('@mediapipe/hands/hand_landmark_full.tflite'),
-    spec: letterbox([0, 1]),
+    spec: LANDMARKS_INPUT,
     samples: people,
   },
   {
     name: 'pose_landmark_full',
     path: require.resolve('@mediapipe/pose/pose_landmark_full.tflite'),
-    spec: letterbox([0, 1]),
+    spec: LANDMARKS_INPUT,
     samples: people,
   },
 ];

@@ -4,22 +4,18 @@ import { compressModel } from '../../src/compress/compressModel.js';
 import { inspectModel } from '../../src/compress/inspectModel.js';
 import type { CompressReport } from '../../src/compress/types.js';
 import { loadModel } from '../../src/engine/loadModel.js';
-import type { ImageInputSpec } from '../../src/manifest/types.js';
+import { imageInputSpec } from '../../src/manifest/resolveManifest.js';
 import { runsOnBothEngines } from '../helpers/engines.js';
 import { mediapipe } from '../helpers/models.js';
 
 const PEOPLE = 'test/fixtures/people';
-const letterbox = (range: [number, number]): ImageInputSpec => ({
-  resize: 'letterbox',
-  range,
-  channels: 'rgb',
-  color: 'rgb',
-  tensor: 0,
-});
+// How each model's photos are prepared: the defaults model.json gives its task.
+const FACE_INPUT = imageInputSpec({ task: 'face-detection' });
+const LANDMARKS_INPUT = imageInputSpec({ task: 'landmarks' });
 const MODELS = {
-  hand: { path: mediapipe.handLandmarkFull, spec: letterbox([0, 1]), samples: PEOPLE },
-  pose: { path: mediapipe.poseLandmarkFull, spec: letterbox([0, 1]), samples: PEOPLE },
-  face: { path: mediapipe.faceDetection, spec: letterbox([-1, 1]), samples: undefined },
+  hand: { path: mediapipe.handLandmarkFull, spec: LANDMARKS_INPUT, samples: PEOPLE },
+  pose: { path: mediapipe.poseLandmarkFull, spec: LANDMARKS_INPUT, samples: PEOPLE },
+  face: { path: mediapipe.faceDetection, spec: FACE_INPUT, samples: undefined },
 } as const;
 
 const compress = (model: keyof typeof MODELS, mode: CompressReport['mode'], extra: { minCosine?: number } = {}) => {
