@@ -11,21 +11,20 @@ let s3: LocalS3;
 let server: TestServer;
 let cacheDir: string;
 
+/** y = x for two values: a model whose outputs are easy to check. */
+const IDENTITY = fullyConnectedModel(
+  [
+    [1, 0],
+    [0, 1],
+  ],
+  [0, 0],
+);
+
 beforeAll(async () => {
   s3 = await startS3([BUCKET]);
   await s3.put(BUCKET, 'models/face-detection/1/model.tflite', readFileSync('models/face-detection/1/model.tflite'));
   await s3.put(BUCKET, 'models/face-detection/1/model.json', JSON.stringify({ task: 'face-detection' }));
-  await s3.put(
-    BUCKET,
-    'models/linear/1/model.tflite',
-    fullyConnectedModel(
-      [
-        [1, 0],
-        [0, 1],
-      ],
-      [0, 0],
-    ),
-  );
+  await s3.put(BUCKET, 'models/linear/1/model.tflite', IDENTITY);
   // Keys that are not versions are ignored.
   await s3.put(BUCKET, 'models/linear/notes.txt', 'not a version');
   await s3.put(BUCKET, 'models/linear/latest/model.tflite', 'not a version either');
@@ -60,19 +59,7 @@ describe('the S3 model repository (s3rver on loopback)', () => {
   });
 
   it('caches model files under the cache directory, keyed by ETag', async () => {
-    const etag = (
-      await s3.put(
-        BUCKET,
-        'models/linear/1/model.tflite',
-        fullyConnectedModel(
-          [
-            [1, 0],
-            [0, 1],
-          ],
-          [0, 0],
-        ),
-      )
-    ).replace(/"/g, '');
+    const etag = (await s3.put(BUCKET, 'models/linear/1/model.tflite', IDENTITY)).replace(/"/g, '');
     expect((await infer()).body.outputs[0].data).toEqual([1, 2]);
     expect(existsSync(join(cacheDir, 'linear', '1', etag, 'model.tflite'))).toBe(true);
     expect(readFileSync(join(cacheDir, 'linear', '1', etag, 'complete'), 'utf8')).toBe(etag);
