@@ -207,7 +207,6 @@ const int8Outcome = async (
       layers: outcome.layers,
       keptFloat: outcome.keptFloat,
       floatOps: outcome.result.floatOps,
-      delegatedToXnnpack: outcome.delegatedToXnnpack,
       ...(outcome.autoKeepFloat && { autoKeepFloat: outcome.autoKeepFloat }),
     },
   };
@@ -240,6 +239,9 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
       beforeP50Ms: await p50(input, engine, runs),
       afterP50Ms: await p50(output, compressed.engine, runs),
     };
+    // int8: how much of the graph XNNPACK's integer kernels took (none to report from the WASM engine).
+    const delegatedToXnnpack =
+      compressed.engine === 'native' ? { nodes: compressed.nodes, delegated: compressed.delegatedNodes } : null;
     compressed.dispose();
     const baseline = float32Bytes(original);
     const ratio = Number((baseline / output.length).toFixed(3));
@@ -258,6 +260,7 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
       skipped,
       customOps: customOps(original),
       ...extra,
+      ...(options.mode === 'int8' && { delegatedToXnnpack }),
       fidelity: { samples: samples.inputs.length, source: samples.source, outputs: fidelity },
       latency,
       recommendation: recommend({

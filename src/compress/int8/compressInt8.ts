@@ -32,7 +32,6 @@ interface Int8Attempt {
 
 interface Int8Outcome extends Int8Attempt {
   readonly keptFloat: string[];
-  readonly delegatedToXnnpack: { readonly nodes: number; readonly delegated: number } | null;
   readonly autoKeepFloat?: AutoKeepFloatReport;
 }
 
@@ -103,15 +102,7 @@ const compressInt8 = async (
       sizeCostPercent: Number((((outcome.bytes.length - before.bytes.length) / before.bytes.length) * 100).toFixed(2)),
     };
   }
-  let delegatedToXnnpack: Int8Outcome['delegatedToXnnpack'] = null;
-  try {
-    const native = await loadModel(outcome.bytes, { engine: 'native', threads: 1 });
-    delegatedToXnnpack = { nodes: native.nodes, delegated: native.delegatedNodes };
-    native.dispose();
-  } catch {
-    // No native engine here (the WASM engine has no XNNPACK count to give): reported as null.
-  }
-  return { ...outcome, keptFloat, delegatedToXnnpack, ...(auto && { autoKeepFloat: auto }) };
+  return { ...outcome, keptFloat, ...(auto && { autoKeepFloat: auto }) };
 };
 
 export type { Int8Options, Int8Outcome };
