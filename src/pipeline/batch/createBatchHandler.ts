@@ -1,12 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { createS3Client } from '../../aws/s3Client.js';
 import { createPredictService } from '../../http/createPredictService.js';
-import { settleUploads } from '../handlerResult.js';
 import { ObjectStore } from '../objectStore.js';
-import { type BatchResult, s3Uploads } from '../s3Events.js';
+import { s3EventHandler } from '../s3EventHandler.js';
+import type { BatchResult } from '../s3Events.js';
 import type { BatchConfig } from './batchConfig.js';
 import { type BatchOutcome, processInput } from './processInput.js';
 
@@ -21,7 +17,6 @@ interface BatchInvocationResult extends BatchResult {
  */
 const createBatchHandler = (config: BatchConfig) => {
   const service = createPredictService(config.server);
-  const { logger, metrics } = service;
   const client = createS3Client();
   const stores = new Map<string, ObjectStore>();
   const storeFor = (bucket: string): ObjectStore => {
@@ -31,25 +26,12 @@ const createBatchHandler = (config: BatchConfig) => {
     stores.set(bucket, store);
     return store;
   };
-  const batch = async (event: unknown, _context: Context): Promise<BatchInvocationResult> => {
-    const { uploads, unreadable } = s3Uploads(event);
-    const { results, batch: failures } = await settleUploads(
-      uploads,
-      unreadable,
-      async (upload) => {
-        const outcome = await processInput(upload, storeFor(upload.bucket), service, config, logger);
-        metrics.addMetric(
-          outcome.status === 'ok' ? 'BatchOutputs' : outcome.status === 'error' ? 'BatchErrors' : 'BatchSkipped',
-          'Count',
-          1,
-        );
-        return outcome;
-      },
-      logger,
-    );
-    return { outcomes: results, ...failures };
-  };
-  return middy(batch).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+  return s3EventHandler<BatchOutcome>({
+    logger: service.logger,
+    metrics: service.metrics,
+    work: (upload) => processInput(upload, storeFor(upload.bucket), service, config, service.logger),
+    metricFor: { ok: 'BatchOutputs', error: 'BatchErrors', skipped: 'BatchSkipped' },
+  });
 };
 
 export type { BatchInvocationResult };
