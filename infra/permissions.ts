@@ -73,4 +73,4 @@ const grantBucketAccess = (
   }
 };
 
-export { ACCESS, grantBucketAccess };
+export { grantBucketAccess };

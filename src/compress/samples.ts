@@ -114,4 +114,4 @@ const sampleInputs = async (
 };
 
 export type { SampleSet };
-export { isImageInput, listFiles, sampleInputs };
+export { sampleInputs };

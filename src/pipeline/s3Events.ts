@@ -61,4 +61,4 @@ interface BatchResult {
 }
 
 export type { BatchResult, S3Upload };
-export { decodeKey, s3Uploads };
+export { s3Uploads };

@@ -1,7 +1,5 @@
 import type { TypedArray } from '../../dtypes.js';
 import { loadModel } from '../../engine/loadModel.js';
-import type { LoadOptions } from '../../engine/types.js';
-import type { ModelT } from '../../tflite/generated/schema_generated.js';
 import type { TfliteFile } from '../../tflite/readModel.js';
 import { writeModel } from '../../tflite/writeModel.js';
 import { constantData, nameOf } from '../graph.js';
@@ -21,7 +19,8 @@ const BINS = 2048;
  * A copy of the model whose subgraph outputs are every activation tensor, so
  * that one run shows them all. Returns the copy and each output's name.
  */
-const debugModel = (file: TfliteFile, model: ModelT = file.model): { bytes: Uint8Array; names: string[] } => {
+const debugModel = (file: TfliteFile): { bytes: Uint8Array; names: string[] } => {
+  const { model } = file;
   const subgraph = model.subgraphs[0]!;
   const outputs = new Set<number>(subgraph.outputs);
   for (const op of subgraph.operators) for (const output of op.outputs) if (output >= 0) outputs.add(output);
@@ -43,11 +42,10 @@ const forEachActivation = async (
   file: TfliteFile,
   samples: readonly TypedArray[][],
   visit: (name: string, values: Float32Array) => void,
-  options: LoadOptions = {},
   onSample?: (done: number) => void,
 ): Promise<void> => {
   const { bytes, names } = debugModel(file);
-  const model = await loadModel(bytes, { threads: 1, ...options });
+  const model = await loadModel(bytes, { threads: 1 });
   try {
     const inputNames = file.model.subgraphs[0]!.inputs.map((i) => nameOf(file.model.subgraphs[0]!.tensors[i]!, i));
     for (const [index, inputs] of samples.entries()) {
@@ -108,7 +106,6 @@ const calibrate = async (
       }
       counts.set(name, (counts.get(name) ?? 0) + values.length / channels);
     },
-    {},
     (done) => onSample?.(done / samples.length / passes),
   );
   for (const [name, range] of ranges) {
@@ -131,7 +128,6 @@ const calibrate = async (
       for (let i = 0; i < values.length; i++)
         histogram[Math.min(BINS - 1, Math.floor((values[i]! - range.min) / width))]!++;
     },
-    {},
     (done) => onSample?.(0.5 + done / samples.length / 2),
   );
   for (const [name, histogram] of histograms) {
@@ -149,4 +145,4 @@ const calibrate = async (
 };
 
 export type { CalibrationMethod, Range };
-export { calibrate, debugModel, forEachActivation };
+export { calibrate };

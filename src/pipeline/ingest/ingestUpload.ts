@@ -177,4 +177,4 @@ const ingestUpload = async (
 };
 
 export type { IngestOutcome };
-export { ingestUpload, uploadName };
+export { ingestUpload };
