@@ -6,7 +6,7 @@ import { loadModel } from '../../src/engine/loadModel.js';
 import { syntheticInputs } from '../../src/engine/syntheticInputs.js';
 import { loadBatchConfig } from '../../src/pipeline/batch/batchConfig.js';
 import { type BatchInvocationResult, createBatchHandler } from '../../src/pipeline/batch/createBatchHandler.js';
-import { ObjectStore } from '../../src/pipeline/objectStore.js';
+import { ObjectStore } from '../../src/aws/objectStore.js';
 import { localContext } from '../../src/server/toApiGatewayEvent.js';
 import { kserveRequest } from '../helpers/kserveRequest.js';
 import { mediapipe } from '../helpers/models.js';

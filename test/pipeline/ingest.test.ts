@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createIngestHandler, type IngestResult } from '../../src/pipeline/ingest/createIngestHandler.js';
 import { loadIngestConfig } from '../../src/pipeline/ingest/ingestConfig.js';
-import { ObjectStore } from '../../src/pipeline/objectStore.js';
+import { ObjectStore } from '../../src/aws/objectStore.js';
 import { localContext } from '../../src/server/toApiGatewayEvent.js';
 import { readModel } from '../../src/tflite/readModel.js';
 import { writeModel } from '../../src/tflite/writeModel.js';

@@ -1,6 +1,6 @@
+import { ObjectStore } from '../../aws/objectStore.js';
 import { createS3Client } from '../../aws/s3Client.js';
 import { createPredictService } from '../../http/createPredictService.js';
-import { ObjectStore } from '../objectStore.js';
 import { s3EventHandler } from '../s3EventHandler.js';
 import type { BatchResult } from '../s3Events.js';
 import type { BatchConfig } from './batchConfig.js';

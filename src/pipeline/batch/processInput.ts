@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ObjectStore } from '../../aws/objectStore.js';
 import type { PredictService } from '../../http/createPredictService.js';
 import type { HttpRequest } from '../../http/request.js';
 import { isModelName } from '../../repository/names.js';
-import type { ObjectStore } from '../objectStore.js';
 import type { S3Upload } from '../s3Events.js';
 import type { BatchConfig } from './batchConfig.js';
 

@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
-import type { ObjectStore } from '../objectStore.js';
+import type { ObjectStore } from '../../aws/objectStore.js';
 import { IngestRejection } from './rejection.js';
 
 const SAMPLE_FILES = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.json']);

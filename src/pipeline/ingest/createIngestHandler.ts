@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { ObjectStore } from '../../aws/objectStore.js';
 import { createS3Client } from '../../aws/s3Client.js';
-import { ObjectStore } from '../objectStore.js';
 import { s3EventHandler } from '../s3EventHandler.js';
 import type { BatchResult } from '../s3Events.js';
 import type { IngestConfig } from './ingestConfig.js';

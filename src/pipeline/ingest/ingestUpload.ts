@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ObjectStore } from '../../aws/objectStore.js';
 import { type CompressResult, compressModel } from '../../compress/compressModel.js';
 import { oneLine } from '../../errors.js';
 import { imageInputSpec } from '../../manifest/resolveManifest.js';
 import { isModelName } from '../../repository/names.js';
-import type { ObjectStore } from '../objectStore.js';
 import type { S3Upload } from '../s3Events.js';
 import { downloadSamples } from './calibrationSet.js';
 import { checkModel, type ModelChecks } from './checkModel.js';

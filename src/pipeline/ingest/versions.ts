@@ -1,5 +1,5 @@
+import type { ObjectStore } from '../../aws/objectStore.js';
 import { isVersionDirectory } from '../../repository/names.js';
-import type { ObjectStore } from '../objectStore.js';
 
 /**
  * Versions are allocated with S3 conditional writes, so that racing uploads

@@ -37,7 +37,10 @@ class ObjectStore {
           Bucket: this.bucket,
           Key: key,
           ...(options.versionId && { VersionId: options.versionId }),
-          ...(options.ifMatch && { IfMatch: options.ifMatch }),
+          // An entity tag is quoted on the wire; S3 notifications give it bare.
+          ...(options.ifMatch && {
+            IfMatch: options.ifMatch.startsWith('"') ? options.ifMatch : `"${options.ifMatch}"`,
+          }),
         }),
       );
       const bytes = await response.Body!.transformToByteArray();
@@ -52,19 +55,30 @@ class ObjectStore {
     }
   }
 
-  public async getJson<T>(key: string): Promise<T | undefined> {
+  /** The object as UTF-8 text, or undefined when it does not exist. */
+  public async getText(key: string): Promise<string | undefined> {
     const object = await this.get(key);
-    return object && (JSON.parse(new TextDecoder().decode(object.bytes)) as T);
+    return object && new TextDecoder().decode(object.bytes);
+  }
+
+  public async getJson<T>(key: string): Promise<T | undefined> {
+    const text = await this.getText(key);
+    return text === undefined ? undefined : (JSON.parse(text) as T);
+  }
+
+  /** The object's ETag (unquoted), or undefined when it does not exist. */
+  public async etag(key: string): Promise<string | undefined> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return (head.ETag ?? '').replace(/"/g, '');
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
   }
 
   public async exists(key: string): Promise<boolean> {
-    try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return true;
-    } catch (error) {
-      if (isMissing(error)) return false;
-      throw error;
-    }
+    return (await this.etag(key)) !== undefined;
   }
 
   /**
