@@ -3,11 +3,11 @@ import { dtypeFromSchemaType } from '../dtypes.js';
 import { loadModel } from '../engine/loadModel.js';
 import type { EngineName, Quantization } from '../engine/types.js';
 import type { TensorT } from '../tflite/generated/schema_generated.js';
-import { type MetadataSummary, readMetadata } from '../tflite/metadata.js';
-import { bufferBytes } from '../tflite/modelBuffers.js';
+import { flatText, type MetadataSummary, readMetadata } from '../tflite/metadata.js';
 import { builtinCode, CUSTOM, opName } from '../tflite/opcodes.js';
 import { readModel, type TfliteFile } from '../tflite/readModel.js';
 import { schemaTypeName } from '../tflite/tensorTypes.js';
+import { minRuntimeVersion } from './runtimeVersion.js';
 import { float32Bytes, tensorBytesByType } from './sizes.js';
 
 interface InspectTensor {
@@ -35,13 +35,10 @@ interface InspectReport {
   readonly engines: Readonly<Record<EngineName, { ok: boolean; reason?: string }>>;
 }
 
-const text = (value: string | Uint8Array | null): string | null =>
-  value === null ? null : typeof value === 'string' ? value : new TextDecoder().decode(value);
-
 const describe = (tensor: TensorT): InspectTensor => {
   const q = tensor.quantization;
   return {
-    name: text(tensor.name) ?? '',
+    name: flatText(tensor.name) ?? '',
     dtype: dtypeFromSchemaType(tensor.type) ?? schemaTypeName(tensor.type),
     shape: [...tensor.shape],
     quantization:
@@ -72,16 +69,13 @@ const inspectModel = async (bytes: Uint8Array, file = 'model.tflite'): Promise<I
       operators[name] = (operators[name] ?? 0) + 1;
     }
   }
-  const runtime = model.metadata.find((m) => m.name === 'min_runtime_version');
   return {
     file: basename(file),
     bytes: bytes.length,
     float32Bytes: float32Bytes(parsed),
     schemaVersion: model.version,
-    description: text(model.description),
-    minRuntimeVersion: runtime
-      ? new TextDecoder().decode(bufferBytes(model.buffers[runtime.buffer])).replace(/\0+$/, '')
-      : null,
+    description: flatText(model.description),
+    minRuntimeVersion: minRuntimeVersion(model),
     inputs: main.inputs.map((i) => describe(main.tensors[i]!)),
     outputs: main.outputs.map((i) => describe(main.tensors[i]!)),
     operators,

@@ -27,6 +27,12 @@ const compare = (a: string, b: string): number => {
   return 0;
 };
 
+/** The model's min_runtime_version metadata ("2.3.0"), or null when it has none. */
+const minRuntimeVersion = (model: ModelT): string | null => {
+  const entry = model.metadata.find((m) => m.name === NAME);
+  return entry ? new TextDecoder().decode(bufferBytes(model.buffers[entry.buffer])).replace(/\0+$/, '') : null;
+};
+
 /** Raises min_runtime_version to what the model's op versions need (never lowers it). */
 const updateMinRuntimeVersion = (model: ModelT): void => {
   let needed = '';
@@ -35,12 +41,12 @@ const updateMinRuntimeVersion = (model: ModelT): void => {
     if (version && (needed === '' || compare(version, needed) > 0)) needed = version;
   }
   if (needed === '') return;
-  let entry = model.metadata.find((m) => m.name === NAME);
-  const current = entry ? new TextDecoder().decode(bufferBytes(model.buffers[entry.buffer])).replace(/\0+$/, '') : '';
+  const current = minRuntimeVersion(model) ?? '';
   if (/^\d+\.\d+\.\d+$/.test(current) && compare(current, needed) >= 0) return;
   const bytes = new Uint8Array(SIZE);
   bytes.set(new TextEncoder().encode(needed));
   model.buffers.push(new ModelBuffer(bytes));
+  let entry = model.metadata.find((m) => m.name === NAME);
   if (!entry) {
     entry = new MetadataT(NAME, 0);
     model.metadata.push(entry);
@@ -48,4 +54,4 @@ const updateMinRuntimeVersion = (model: ModelT): void => {
   entry.buffer = model.buffers.length - 1;
 };
 
-export { updateMinRuntimeVersion };
+export { minRuntimeVersion, updateMinRuntimeVersion };

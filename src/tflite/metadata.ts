@@ -20,7 +20,8 @@ interface MetadataSummary {
 }
 
 const METADATA_NAME = 'TFLITE_METADATA';
-const text = (value: string | Uint8Array | null): string | null =>
+/** A flatbuffer string field, which the object API gives as a string or as bytes. */
+const flatText = (value: string | Uint8Array | null): string | null =>
   value === null ? null : typeof value === 'string' ? value : new TextDecoder().decode(value);
 
 const parseMetadata = (bytes: Uint8Array): ModelMetadataT | null => {
@@ -34,7 +35,7 @@ const parseMetadata = (bytes: Uint8Array): ModelMetadataT | null => {
 
 const labelsFrom = (files: readonly AssociatedFileT[], trailer: Uint8Array): string[] | null => {
   const labelFile = files.find((file) => file.type === AssociatedFileType.TENSOR_AXIS_LABELS);
-  const name = labelFile ? text(labelFile.name) : null;
+  const name = labelFile ? flatText(labelFile.name) : null;
   if (!name || trailer.length === 0) return null;
   try {
     const entry = unzipSync(trailer, { filter: (file) => file.name === name })[name];
@@ -63,11 +64,11 @@ const readMetadata = (file: TfliteFile): MetadataSummary | null => {
     ...metadata.associatedFiles,
   ];
   return {
-    name: text(metadata.name),
+    name: flatText(metadata.name),
     normalization: normalization ? { mean: [...normalization.mean], std: [...normalization.std] } : null,
     labels: labelsFrom(files, file.trailer),
   };
 };
 
 export type { MetadataSummary };
-export { METADATA_NAME, readMetadata };
+export { flatText, METADATA_NAME, readMetadata };
