@@ -46,7 +46,8 @@ class TfliteInferenceService extends Construct {
     if (!root) throw new Error('tflite-serverless: cannot find the package root (its package.json)');
     this.layer = createRuntimeLayer(this, layerPath ?? join(root, 'dist', 'layer', 'arm64'));
     this.bucket = createModelBucket(this, settings);
-    const repository = `s3://${this.bucket.bucketName}/models`;
+    const { prefixes } = settings;
+    const repository = `s3://${this.bucket.bucketName}/${prefixes.models.slice(0, -1)}`;
     const common = { root, layer: this.layer };
 
     this.predict = createFunction(
@@ -110,21 +111,22 @@ class TfliteInferenceService extends Construct {
     };
     this.ingest = pipeline('ingest', 'tflite-serverless: check, compress and publish uploaded models', {
       MODEL_REPOSITORY: repository,
-      UPLOAD_PREFIX: 'uploads/',
+      UPLOAD_PREFIX: prefixes.uploads,
+      CALIBRATION_PREFIX: prefixes.calibration,
     });
     this.batch = pipeline('batch', 'tflite-serverless: batch inference on inputs/', {
       MODEL_REPOSITORY: repository,
-      INPUT_PREFIX: 'inputs/',
-      OUTPUT_PREFIX: 'outputs/',
+      INPUT_PREFIX: prefixes.inputs,
+      OUTPUT_PREFIX: prefixes.outputs,
     });
     this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.ingest), {
-      prefix: 'uploads/',
+      prefix: prefixes.uploads,
       suffix: '.tflite',
     });
     this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.batch), {
-      prefix: 'inputs/',
+      prefix: prefixes.inputs,
     });
-    grantBucketAccess(this.bucket, { predict: this.predict, ingest: this.ingest, batch: this.batch });
+    grantBucketAccess(this.bucket, prefixes, { predict: this.predict, ingest: this.ingest, batch: this.batch });
 
     ({ api: this.api, stage: this.stage } = createHttpApi(this, this.live, settings));
     this.alarms = createAlarms(this, {

@@ -14,7 +14,7 @@ class TfliteServerlessStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.service.stage.url, description: 'The inference endpoint' });
     new CfnOutput(this, 'ModelBucketName', {
       value: this.service.bucket.bucketName,
-      description: 'Upload models to uploads/<name>.tflite, batch inputs to inputs/<model>/',
+      description: `Upload models to ${this.service.settings.prefixes.uploads}<name>.tflite, batch inputs to ${this.service.settings.prefixes.inputs}<model>/`,
     });
     new CfnOutput(this, 'PredictFunctionName', { value: this.service.predict.functionName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.service.deadLetters.queueUrl });

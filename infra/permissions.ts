@@ -2,32 +2,44 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { BucketPrefixes } from './serviceProps.js';
 
 /** Key patterns each function may touch: what its code does, no more. */
 interface BucketAccess {
   readonly get: readonly string[];
+  /**
+   * Keys read by version id: the bucket is versioned, so S3 notifications
+   * carry one and the pipeline reads exactly the uploaded version, which
+   * takes s3:GetObjectVersion besides s3:GetObject.
+   */
+  readonly getVersion: readonly string[];
   readonly put: readonly string[];
   readonly delete: readonly string[];
   /** ListBucket prefixes; it also makes a missing key a 404 rather than a 403. */
   readonly list: readonly string[];
 }
 
-const ACCESS: Readonly<Record<'predict' | 'ingest' | 'batch', BucketAccess>> = {
-  predict: { get: ['models/*'], put: [], delete: [], list: ['models/'] },
+type FunctionName = 'predict' | 'ingest' | 'batch';
+
+/** Each function's access, from the one prefix layout that also sets its environment and notifications. */
+const accessFor = (p: BucketPrefixes): Readonly<Record<FunctionName, BucketAccess>> => ({
+  predict: { get: [`${p.models}*`], getVersion: [], put: [], delete: [], list: [p.models] },
   ingest: {
-    get: ['uploads/*', 'models/*', 'calibration/*'],
-    put: ['models/*', 'uploads/*.error.json'],
+    get: [`${p.uploads}*`, `${p.models}*`, `${p.calibration}*`],
+    getVersion: [`${p.uploads}*`],
+    put: [`${p.models}*`, `${p.uploads}*.error.json`],
     // Its error files once a good upload follows, and a version claim it lost to a redelivery.
-    delete: ['uploads/*.error.json', 'models/*/.claim'],
-    list: ['models/', 'calibration/', 'uploads/'],
+    delete: [`${p.uploads}*.error.json`, `${p.models}*/.claim`],
+    list: [p.models, p.calibration, p.uploads],
   },
   batch: {
-    get: ['inputs/*', 'models/*', 'outputs/*'],
-    put: ['outputs/*'],
-    delete: ['outputs/*'],
-    list: ['models/', 'outputs/'],
+    get: [`${p.inputs}*`, `${p.models}*`, `${p.outputs}*`],
+    getVersion: [`${p.inputs}*`],
+    put: [`${p.outputs}*`],
+    delete: [`${p.outputs}*`],
+    list: [p.models, p.inputs, p.outputs],
   },
-};
+});
 
 const statements = (bucket: s3.IBucket, access: BucketAccess): iam.PolicyStatement[] => {
   const objects = (patterns: readonly string[]) => patterns.map((p) => bucket.arnForObjects(p));
@@ -40,6 +52,7 @@ const statements = (bucket: s3.IBucket, access: BucketAccess): iam.PolicyStateme
     ...(
       [
         ['s3:GetObject', access.get],
+        ['s3:GetObjectVersion', access.getVersion],
         ['s3:PutObject', access.put],
         ['s3:DeleteObject', access.delete],
       ] as const
@@ -57,11 +70,13 @@ const statements = (bucket: s3.IBucket, access: BucketAccess): iam.PolicyStateme
  */
 const grantBucketAccess = (
   bucket: s3.Bucket,
-  functions: Readonly<Record<'predict' | 'ingest' | 'batch', lambda.IFunction>>,
+  prefixes: BucketPrefixes,
+  functions: Readonly<Record<FunctionName, lambda.IFunction>>,
 ): void => {
   const bucketId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
-  for (const [name, fn] of Object.entries(functions) as [keyof typeof ACCESS, lambda.IFunction][]) {
-    const access = ACCESS[name];
+  const accessByFunction = accessFor(prefixes);
+  for (const [name, fn] of Object.entries(functions) as [FunctionName, lambda.IFunction][]) {
+    const access = accessByFunction[name];
     for (const statement of statements(bucket, access)) fn.addToRolePolicy(statement);
     const patterns = new Set([...access.get, ...access.put, ...access.delete]);
     for (const pattern of patterns) {

@@ -16,6 +16,44 @@ const authSchema = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('none'), reason: z.string().min(10) }),
 ]);
 
+/** A key prefix of the model bucket: relative, ending in "/". */
+const prefixSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/,
+    'a key prefix such as "inputs/" (no leading "/", ends with "/")',
+  );
+
+const DEFAULT_PREFIXES = {
+  models: 'models/',
+  uploads: 'uploads/',
+  calibration: 'calibration/',
+  inputs: 'inputs/',
+  outputs: 'outputs/',
+} as const;
+
+/**
+ * Where each kind of object lives in the model bucket. The one source of the
+ * functions' environment, the bucket's notifications and the IAM grants, so
+ * a changed prefix changes all three together.
+ */
+const prefixesSchema = z
+  .strictObject({
+    models: prefixSchema.default(DEFAULT_PREFIXES.models),
+    uploads: prefixSchema.default(DEFAULT_PREFIXES.uploads),
+    calibration: prefixSchema.default(DEFAULT_PREFIXES.calibration),
+    inputs: prefixSchema.default(DEFAULT_PREFIXES.inputs),
+    outputs: prefixSchema.default(DEFAULT_PREFIXES.outputs),
+  })
+  .default(DEFAULT_PREFIXES)
+  .refine(
+    (prefixes) => {
+      const all = Object.values(prefixes);
+      return all.every((a, i) => all.every((b, j) => i === j || !b.startsWith(a)));
+    },
+    { message: 'no prefix may contain another: their notifications and grants would overlap' },
+  );
+
 /** The settings a user tunes, from props or CDK context (`tfls` key): validated once, with defaults. */
 const serviceSettingsSchema = z.strictObject({
   /** Models the predict function loads at init, which provisioned concurrency pays for. */
@@ -50,12 +88,14 @@ const serviceSettingsSchema = z.strictObject({
       message: `one of CloudWatch's retention periods: ${RETENTION_DAYS.join(', ')}`,
     })
     .default(30),
+  prefixes: prefixesSchema,
   /** The p99 latency of the predict function above which its alarm fires. */
   p99AlarmMs: z.number().positive().default(1000),
 });
 
 type ServiceSettings = z.output<typeof serviceSettingsSchema>;
 type ServiceSettingsInput = z.input<typeof serviceSettingsSchema>;
+type BucketPrefixes = ServiceSettings['prefixes'];
 
 interface TfliteInferenceServiceProps extends ServiceSettingsInput {
   /** The unpacked arm64 layer (npm run build:layer -- --arch arm64); default dist/layer/arm64 of the package. */
@@ -74,5 +114,5 @@ const parseSettings = (input: unknown, source: string): ServiceSettings => {
   return parsed.data;
 };
 
-export type { ServiceSettings, ServiceSettingsInput, TfliteInferenceServiceProps };
+export type { BucketPrefixes, ServiceSettings, ServiceSettingsInput, TfliteInferenceServiceProps };
 export { parseSettings };

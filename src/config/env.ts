@@ -56,4 +56,10 @@ const getListFromEnv = ({ key, defaultValue, env }: EnvOptions<readonly string[]
     .filter((item) => item !== '');
 };
 
-export { getListFromEnv, getNumberFromEnv, getStringFromEnv };
+/** An S3 key prefix as the functions use it: no leading "/", one trailing "/". */
+const keyPrefix = (value: string): string => {
+  const trimmed = value.replace(/^\/+/, '');
+  return trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+};
+
+export { getListFromEnv, getNumberFromEnv, getStringFromEnv, keyPrefix };

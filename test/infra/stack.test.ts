@@ -1,33 +1,16 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceSettingsInput } from '../../infra/serviceProps.js';
 import { TfliteServerlessStack } from '../../infra/TfliteServerlessStack.js';
+import { fakeLayer, functionId as functionIdIn, s3Statements, synthStack } from '../helpers/stack.js';
 
-// The asset's contents do not change the template; its layout is what the
-// construct checks. (CI synthesizes the real layer with npx cdk synth.)
-const layerPath = mkdtempSync(join(tmpdir(), 'tfls-layer-'));
-beforeAll(() => {
-  mkdirSync(join(layerPath, 'nodejs/node_modules/tflite-serverless-native'), { recursive: true });
-  writeFileSync(join(layerPath, 'nodejs/node_modules/tflite-serverless-native/tflite_native.node'), '');
-  writeFileSync(join(layerPath, 'tfls-exec-wrapper'), '#!/bin/sh\nexec "$@"\n');
-});
-
-/** The project's stack, synthesized with cdk-nag's AWS Solutions pack: a finding not acknowledged fails synthesis. */
-const synth = (service: ServiceSettingsInput = {}): Template => {
-  const app = new App();
-  const stack = new TfliteServerlessStack(app, 'Test', {
-    service: { layerPath, preloadModels: ['face-detection'], ...service },
-    env: { account: '123456789012', region: 'us-east-1' },
-  });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return Template.fromStack(stack);
-};
+const layerPath = fakeLayer();
+const synth = (service: ServiceSettingsInput = {}): Template => synthStack(layerPath, service);
 
 let template: Template;
 beforeAll(() => {
@@ -35,8 +18,7 @@ beforeAll(() => {
 }, 120_000);
 
 const functions = () => template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
-const functionId = (description: RegExp): string =>
-  Object.entries(functions()).find(([, f]) => description.test(f.Properties.Description))![0];
+const functionId = (description: RegExp): string => functionIdIn(template, description);
 
 describe('the functions and the layer', () => {
   it('three arm64 Node 22 functions carry the layer and its exec wrapper', () => {
@@ -195,25 +177,11 @@ describe('the model bucket and its triggers', () => {
 
 describe('least privilege', () => {
   /** Each S3 action of a function's role, with the key patterns it applies to. */
-  const s3Access = (description: RegExp): Record<string, string[]> => {
-    const role = functions()[functionId(description)]!.Properties.Role['Fn::GetAtt'][0];
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
-      p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role),
-    );
+  const s3Access = (description: RegExp, from: Template = template): Record<string, string[]> => {
     const access: Record<string, string[]> = {};
-    for (const policy of policies) {
-      for (const statement of policy.Properties.PolicyDocument.Statement) {
-        const actions = [statement.Action].flat() as string[];
-        for (const action of actions.filter((a) => a.startsWith('s3:'))) {
-          const resources = [statement.Resource].flat().map((r: unknown) =>
-            JSON.stringify(r)
-              .replace(/.*"\/([^"]*)"\]\]\}$/, '$1')
-              .replace(/^\{"Fn::GetAtt".*/, '<bucket>'),
-          );
-          access[action] = [...(access[action] ?? []), ...resources].sort();
-        }
-      }
-    }
+    for (const statement of s3Statements(from, functionIdIn(from, description)))
+      for (const action of statement.actions)
+        access[action] = [...(access[action] ?? []), ...statement.resources].sort();
     return access;
   };
 
@@ -225,6 +193,7 @@ describe('least privilege', () => {
     expect(s3Access(/publish uploaded/)).toEqual({
       's3:DeleteObject': ['models/*/.claim', 'uploads/*.error.json'],
       's3:GetObject': ['calibration/*', 'models/*', 'uploads/*'],
+      's3:GetObjectVersion': ['uploads/*'],
       's3:ListBucket': ['<bucket>'],
       's3:PutObject': ['models/*', 'uploads/*.error.json'],
     });
@@ -234,6 +203,7 @@ describe('least privilege', () => {
     expect(s3Access(/batch/)).toEqual({
       's3:DeleteObject': ['outputs/*'],
       's3:GetObject': ['inputs/*', 'models/*', 'outputs/*'],
+      's3:GetObjectVersion': ['inputs/*'],
       's3:ListBucket': ['<bucket>'],
       's3:PutObject': ['outputs/*'],
     });
@@ -246,7 +216,45 @@ describe('least privilege', () => {
         .map((s) => s.Condition),
     );
     expect(conditions).toContainEqual({ StringLike: { 's3:prefix': ['models/', 'models/*'] } });
+    // Batch lists inputs/, so that a vanished input is a 404 (skipped), not a 403 (retried).
+    expect(conditions).toContainEqual({
+      StringLike: { 's3:prefix': ['models/', 'models/*', 'inputs/', 'inputs/*', 'outputs/', 'outputs/*'] },
+    });
     expect(conditions.every((c) => c !== undefined)).toBe(true);
+  });
+
+  it('custom prefixes change the environment, the notifications and the grants together', () => {
+    const custom = synth({
+      prefixes: {
+        models: 'serving/models/',
+        uploads: 'drop/',
+        calibration: 'photos/calib/',
+        inputs: 'jobs/in/',
+        outputs: 'jobs/out/',
+      },
+    });
+    const env = (description: RegExp) =>
+      custom.findResources('AWS::Lambda::Function')[functionIdIn(custom, description)]!.Properties.Environment
+        .Variables;
+    expect(env(/publish uploaded/)).toMatchObject({ UPLOAD_PREFIX: 'drop/', CALIBRATION_PREFIX: 'photos/calib/' });
+    expect(env(/batch/)).toMatchObject({ INPUT_PREFIX: 'jobs/in/', OUTPUT_PREFIX: 'jobs/out/' });
+    expect(env(/inference/).MODEL_REPOSITORY).toEqual({
+      'Fn::Join': ['', ['s3://', { Ref: expect.stringMatching(/^ServiceModels/) }, '/serving/models']],
+    });
+    const filters = JSON.stringify(custom.findResources('Custom::S3BucketNotifications'));
+    expect(filters).toContain('"Value":"drop/"');
+    expect(filters).toContain('"Value":"jobs/in/"');
+    expect(filters).not.toContain('uploads/');
+    expect(s3Access(/publish uploaded/, custom)).toMatchObject({
+      's3:GetObject': ['drop/*', 'photos/calib/*', 'serving/models/*'],
+      's3:GetObjectVersion': ['drop/*'],
+    });
+    expect(s3Access(/batch/, custom)).toMatchObject({
+      's3:GetObjectVersion': ['jobs/in/*'],
+      's3:PutObject': ['jobs/out/*'],
+    });
+    expect(() => synth({ prefixes: { inputs: 'jobs/', outputs: 'jobs/out/' } })).toThrow(/contain another/);
+    expect(() => synth({ prefixes: { inputs: '/inputs' } })).toThrow(/key prefix/);
   });
 });
 

@@ -214,11 +214,21 @@ describe('ingest: rejections', () => {
     await s3.put(
       bucket,
       'uploads/face.json',
-      JSON.stringify({ task: 'face-detection', compress: { mode: 'int8', calibration: 'nothing-here/' } }),
+      JSON.stringify({ task: 'face-detection', compress: { mode: 'int8', calibration: 'calibration/nothing-here/' } }),
     );
     expect(await rejected('uploads/face.tflite', FACE)).toMatchObject({
       stage: 'compress',
       error: expect.stringMatching(/no calibration inputs/),
+    });
+    // Outside the prefix the function may read: refused by name, not left to fail with AccessDenied.
+    await s3.put(
+      bucket,
+      'uploads/face.json',
+      JSON.stringify({ task: 'face-detection', compress: { mode: 'int8', calibration: 'elsewhere/' } }),
+    );
+    expect(await rejected('uploads/face.tflite', FACE)).toMatchObject({
+      stage: 'policy',
+      error: expect.stringMatching(/must be under calibration\/ \(CALIBRATION_PREFIX\)/),
     });
     expect(await rejected('uploads/big.tflite', FACE, { MAX_UPLOAD_MB: '0.1' })).toMatchObject({ stage: 'size' });
     expect(await versions('face')).toEqual([]);

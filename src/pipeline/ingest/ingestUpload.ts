@@ -51,6 +51,11 @@ const compressUpload = async (
   config: IngestConfig,
 ): Promise<{ result: CompressResult; checks: ModelChecks }> => {
   const compress = policy.compress!;
+  if (compress.calibration !== undefined && !compress.calibration.startsWith(config.calibrationPrefix))
+    throw new IngestRejection(
+      'policy',
+      `compress.calibration ${JSON.stringify(compress.calibration)} must be under ${config.calibrationPrefix} (CALIBRATION_PREFIX), the prefix this function may read`,
+    );
   const samples = compress.calibration
     ? await downloadSamples(store, compress.calibration, config.maxCalibrationSamples)
     : undefined;
