@@ -10,6 +10,8 @@ import { TflsError } from '../errors.js';
 import { LocalModelSource } from '../repository/LocalModelSource.js';
 import { ModelRepository } from '../repository/ModelRepository.js';
 import { S3ModelSource } from '../repository/S3ModelSource.js';
+import { ModelMetrics } from '../serving/modelMetrics.js';
+import { PredictionService } from '../serving/PredictionService.js';
 import type { RouteContext } from './context.js';
 import { MethodNotAllowedError, statusOf } from './httpErrors.js';
 import { type HttpRequest, toRequest } from './request.js';
@@ -26,6 +28,10 @@ interface PredictService {
   readonly repository: ModelRepository;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** The per-model metrics; publish() after work outside the handler (the batch function's invocations). */
+  readonly modelMetrics: ModelMetrics;
+  /** Predictions without HTTP: what the routes call, and the batch function too. */
+  readonly predictions: PredictionService;
   /**
    * One request through the routes, errors mapped to their status: what the
    * handler does after decoding the event (the batch function calls it).
@@ -61,7 +67,9 @@ const createPredictService = (config: ServerConfig): PredictService => {
       single.addMetric('ModelLoadLatency', 'Milliseconds', served.loadMs);
     },
   });
-  const context: RouteContext = { repository, logger, metrics, maxImagesPerRequest: config.maxImagesPerRequest };
+  const modelMetrics = new ModelMetrics('tflite-serverless', 'predict');
+  const predictions = new PredictionService(repository, modelMetrics, config.maxImagesPerRequest);
+  const context: RouteContext = { repository, predictions, logger, maxImagesPerRequest: config.maxImagesPerRequest };
 
   const respond = async (
     request: () => HttpRequest,
@@ -90,13 +98,16 @@ const createPredictService = (config: ServerConfig): PredictService => {
 
   const handler = middy(route)
     .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(modelMetrics.middleware());
 
   return {
     handler: handler as unknown as PredictService['handler'],
     repository,
     logger,
     metrics,
+    modelMetrics,
+    predictions,
     serve: (request) => respond(() => request, request.path, request.requestId),
     preload: () => repository.preload(config.preloadModels),
   };

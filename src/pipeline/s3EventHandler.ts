@@ -5,6 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { oneLine } from '../errors.js';
+import type { ModelMetrics } from '../serving/modelMetrics.js';
 import { type BatchResult, type S3Upload, s3Uploads } from './s3Events.js';
 
 /**
@@ -48,6 +49,8 @@ interface S3HandlerOptions<T extends { readonly status: string }> {
   readonly work: (upload: S3Upload) => Promise<T>;
   /** The count metric each outcome status adds to. */
   readonly metricFor: Readonly<Record<T['status'], string>>;
+  /** Per-model prediction metrics the work records, published with the invocation's own. */
+  readonly modelMetrics?: ModelMetrics;
 }
 
 /**
@@ -58,7 +61,9 @@ interface S3HandlerOptions<T extends { readonly status: string }> {
 const s3EventHandler = <T extends { readonly status: string }>(options: S3HandlerOptions<T>) => {
   const { logger, metrics } = options;
   const handle = async (event: unknown, _context: Context): Promise<BatchResult & { outcomes: T[] }> => {
-    const { uploads, unreadable } = s3Uploads(event);
+    const { uploads, unreadable, malformed } = s3Uploads(event);
+    if (malformed.length > 0)
+      logger.error('records whose keys are not valid percent-encoding were left alone', { keys: malformed });
     const accepted = options.accepts ? uploads.filter(options.accepts) : uploads;
     if (accepted.length < uploads.length)
       logger.warn('uploads this function does not take were ignored', { ignored: uploads.length - accepted.length });
@@ -74,7 +79,8 @@ const s3EventHandler = <T extends { readonly status: string }>(options: S3Handle
     );
     return { outcomes: results, ...batch };
   };
-  return middy(handle).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+  const handler = middy(handle).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+  return options.modelMetrics ? handler.use(options.modelMetrics.middleware()) : handler;
 };
 
 export { s3EventHandler };

@@ -13,12 +13,18 @@ interface S3Upload {
   readonly messageId?: string;
 }
 
-/** S3 URL-encodes keys in notifications, spaces as "+". */
-const decodeKey = (key: string): string => decodeURIComponent(key.replace(/\+/g, ' '));
+/** S3 URL-encodes keys in notifications, spaces as "+"; undefined for a key that is not valid encoding. */
+const decodeKey = (key: string): string | undefined => {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+};
 
-const fromRecord = (record: S3EventRecord, messageId?: string): S3Upload => ({
+const fromRecord = (record: S3EventRecord, key: string, messageId?: string): S3Upload => ({
   bucket: record.s3.bucket.name,
-  key: decodeKey(record.s3.object.key),
+  key,
   size: record.s3.object.size ?? 0,
   etag: (record.s3.object.eTag ?? '').replace(/"/g, ''),
   ...(record.s3.object.versionId && { versionId: record.s3.object.versionId }),
@@ -33,15 +39,23 @@ const isSqs = (event: unknown): event is SQSEvent =>
  * The object-created records of an S3 notification, delivered directly or
  * through SQS (one S3 event per message body). S3's test event and other
  * event types yield nothing. A message whose body is not an S3 event is
- * reported through `unreadable`, so that SQS can dead-letter it.
+ * reported through `unreadable`, so that SQS can dead-letter it; so is one
+ * with a key that is not valid percent-encoding, which (delivered directly)
+ * is only reported in `malformed`: one bad record must not fail the others.
  */
-const s3Uploads = (event: unknown): { uploads: S3Upload[]; unreadable: string[] } => {
+const s3Uploads = (event: unknown): { uploads: S3Upload[]; unreadable: string[]; malformed: string[] } => {
   const uploads: S3Upload[] = [];
   const unreadable: string[] = [];
+  const malformed: string[] = [];
   const take = (s3: Partial<S3Event>, messageId?: string): void => {
-    for (const record of s3.Records ?? [])
-      if (record.eventSource === 'aws:s3' && record.eventName?.startsWith('ObjectCreated:'))
-        uploads.push(fromRecord(record, messageId));
+    for (const record of s3.Records ?? []) {
+      if (record.eventSource !== 'aws:s3' || !record.eventName?.startsWith('ObjectCreated:')) continue;
+      const key = decodeKey(String(record.s3?.object?.key ?? ''));
+      if (key === undefined) {
+        malformed.push(String(record.s3.object.key).slice(0, 1024));
+        if (messageId !== undefined) unreadable.push(messageId);
+      } else uploads.push(fromRecord(record, key, messageId));
+    }
   };
   if (isSqs(event)) {
     for (const message of event.Records) {
@@ -52,7 +66,7 @@ const s3Uploads = (event: unknown): { uploads: S3Upload[]; unreadable: string[] 
       }
     }
   } else if (event && typeof event === 'object') take(event as Partial<S3Event>);
-  return { uploads, unreadable };
+  return { uploads, unreadable, malformed };
 };
 
 /** What the handlers return: SQS's partial batch response when a queue delivered the event. */

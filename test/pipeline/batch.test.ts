@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ObjectStore } from '../../src/aws/objectStore.js';
 import { loadModel } from '../../src/engine/loadModel.js';
 import { syntheticInputs } from '../../src/engine/syntheticInputs.js';
@@ -117,6 +117,76 @@ describe('batch inference from inputs/', () => {
     expect(Math.max(...answer.outputs[0]!.data.map((v, i) => Math.abs(v - landmarks[i]!)))).toBeLessThan(1e-3);
     expect(await store.getJson('outputs/nobody/photo.jpg.error.json')).toMatchObject({ status: 404 });
     expect(await store.getJson('outputs/hands/notes.txt.error.json')).toMatchObject({ status: 415 });
+  });
+
+  it('every input yields an output or an error file: binary_data_output, bad JSON and a malformed key fail no other record', async () => {
+    const hand = await loadModel(mediapipe.handLandmarkFull, { threads: 1 });
+    const [input] = syntheticInputs(hand.inputs, 7);
+    const request = { ...kserveRequest(hand.inputs, [input!]), parameters: { binary_data_output: true } };
+    hand.dispose();
+    const binary = await put('inputs/hands/binary.json', JSON.stringify(request));
+    const broken = await put('inputs/hands/broken.json', '{"inputs": [');
+    const photo = await put('inputs/face-detection/mixed/photo.jpg', readFileSync(PHOTOS[0]!));
+    const event = s3Event(BUCKET, [binary, broken, photo]);
+    // A key S3 could not have sent: not valid percent-encoding.
+    event.Records.push({
+      ...event.Records[2]!,
+      s3: {
+        ...event.Records[2]!.s3,
+        object: { ...event.Records[2]!.s3.object, key: 'inputs/face-detection/%E0%A4%A' },
+      },
+    });
+    const result = await invoke(event);
+    expect(result.outcomes.map((o) => o.status)).toEqual(['ok', 'error', 'ok']);
+    const answer = (await store.getJson('outputs/hands/binary.json.json')) as { outputs: { data: number[] }[] };
+    expect(answer.outputs[0]!.data.length).toBeGreaterThan(0);
+    expect(await store.getJson('outputs/hands/broken.json.error.json')).toMatchObject({
+      status: 400,
+      error: expect.stringMatching(/not valid JSON/),
+    });
+    // Through SQS the message with the malformed key goes back (to the dead-letter queue), not lost.
+    const viaSqs = await invoke(sqsEvent([s3Event(BUCKET, [photo]), JSON.stringify({ Records: [event.Records[3]] })]));
+    expect(viaSqs.batchItemFailures).toEqual([{ itemIdentifier: 'message-1' }]);
+  });
+
+  it('an invocation over two models records each latency under its own model', async () => {
+    const hand = await loadModel(mediapipe.handLandmarkFull, { threads: 1 });
+    const request = kserveRequest(hand.inputs, syntheticInputs(hand.inputs, 3));
+    hand.dispose();
+    const event = s3Event(BUCKET, [
+      await put('inputs/face-detection/metrics/a.jpg', readFileSync(PHOTOS[0]!)),
+      await put('inputs/hands/metrics/b.json', JSON.stringify(request)),
+      await put('inputs/face-detection/metrics/c.jpg', readFileSync(PHOTOS[1]!)),
+    ]);
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const measured = createBatchHandler(
+        loadBatchConfig({
+          MODEL_REPOSITORY: `s3://${BUCKET}/models`,
+          MODEL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'tfls-batch-cache-')),
+          TFLITE_NUM_THREADS: '1',
+        }),
+      );
+      await measured(event as never, localContext('test'));
+    } finally {
+      spy.mockRestore();
+      process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    }
+    const documents = written
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const latencies = documents.filter((d) => 'InferenceLatency' in d);
+    expect(latencies.map((d) => [d.model, [d.InferenceLatency].flat().length]).sort()).toEqual([
+      ['face-detection', 2],
+      ['hands', 1],
+    ]);
+    expect(written.join('')).not.toMatch(/has already been added/);
   });
 
   it('a model that cannot load fails the invocation for a retry, after the other records are written', async () => {

@@ -1,14 +1,8 @@
 import { DTYPES } from '../../dtypes.js';
 import { ModelUnavailableError, NotFoundError } from '../../errors.js';
-import { formatInferResponse, parseInferRequest } from '../../protocols/kserve.js';
-import {
-  BINARY_HEADER,
-  binaryOutputs,
-  encodeBinaryResponse,
-  splitBinaryRequest,
-} from '../../protocols/kserveBinary.js';
+import { BINARY_HEADER, binaryOutputs, splitBinaryRequest } from '../../protocols/kserveBinary.js';
 import { serverTiming } from '../../serving/timings.js';
-import { leaseFor, type RouteContext, recordPrediction } from '../context.js';
+import { leaseFor, type RouteContext, versionOf } from '../context.js';
 import { UnsupportedMediaTypeError } from '../httpErrors.js';
 import { jsonBody } from '../request.js';
 import { binary, json } from '../responses.js';
@@ -69,7 +63,6 @@ const kserveRoutes: readonly Route<RouteContext>[] = [
     method: 'POST',
     pattern: paths.kserveInfer,
     async handler(request, params, context) {
-      const started = performance.now();
       const header = request.headers[BINARY_HEADER];
       if (header === undefined && request.contentType !== '' && request.contentType !== 'application/json') {
         throw new UnsupportedMediaTypeError(
@@ -78,40 +71,19 @@ const kserveRoutes: readonly Route<RouteContext>[] = [
       }
       const split = header === undefined ? undefined : splitBinaryRequest(request.body, header);
       const body = split ? split.json : jsonBody(request);
-      const lease = await leaseFor(context, params);
-      try {
-        const { served } = lease;
-        const parsed = parseInferRequest(body, served.model.inputs, split?.binary);
-        const wantsBinary = binaryOutputs(body);
-        const inferStarted = performance.now();
-        let inferMs = 0;
-        const result = await served.model.runAsync(parsed.inputs, {
-          // Outputs are views into reused buffers: format (and copy) them here.
-          consume: (outputs) => {
-            inferMs = performance.now() - inferStarted;
-            const response = formatInferResponse(served.name, outputs, { version: String(served.version), ...parsed });
-            return { response, binaryBody: encodeBinaryResponse(response, outputs, wantsBinary) };
-          },
+      const { result, version, timings } = await context.predictions.infer(params.name!, versionOf(params), body, {
+        ...(split && { binary: split.binary }),
+        wantsBinary: binaryOutputs(body),
+      });
+      const headers = { 'x-model-version': String(version), 'server-timing': serverTiming(timings) };
+      if (result.binaryBody) {
+        return binary(200, result.binaryBody.body, {
+          ...headers,
+          'content-type': 'application/octet-stream',
+          [BINARY_HEADER]: String(result.binaryBody.headerLength),
         });
-        const timings = {
-          decodeMs: 0,
-          preprocessMs: inferStarted - started,
-          inferMs,
-          postprocessMs: performance.now() - inferStarted - inferMs,
-        };
-        recordPrediction(context, lease, timings);
-        const headers = { 'x-model-version': String(served.version), 'server-timing': serverTiming(timings) };
-        if (result.binaryBody) {
-          return binary(200, result.binaryBody.body, {
-            ...headers,
-            'content-type': 'application/octet-stream',
-            [BINARY_HEADER]: String(result.binaryBody.headerLength),
-          });
-        }
-        return json(200, result.response, headers);
-      } finally {
-        lease.release();
       }
+      return json(200, result.response, headers);
     },
   },
 ];

@@ -1,9 +1,7 @@
 import { InputError } from '../../errors.js';
-import { formatPredictResponse, modelMetadata, parsePredictRequest } from '../../protocols/tfserving.js';
-import { parseVersion } from '../../repository/names.js';
-import { predictImage } from '../../serving/predictImage.js';
-import { addTimings, emptyTimings, serverTiming } from '../../serving/timings.js';
-import { leaseFor, type RouteContext, recordPrediction } from '../context.js';
+import { modelMetadata } from '../../protocols/tfserving.js';
+import { serverTiming } from '../../serving/timings.js';
+import { leaseFor, type RouteContext, versionOf } from '../context.js';
 import { UnsupportedMediaTypeError } from '../httpErrors.js';
 import { multipartImages } from '../images.js';
 import type { HttpRequest } from '../request.js';
@@ -36,16 +34,12 @@ const tfservingRoutes: readonly Route<RouteContext>[] = [
     method: 'GET',
     pattern: paths.tfsStatus,
     async handler(_request, params, context) {
-      const version = params.version;
       // Make sure the served version is loaded (or its failure known) before reporting.
       await leaseFor(context, params).then(
         (lease) => lease.release(),
         () => undefined,
       );
-      const statuses = await context.repository.status(
-        params.name!,
-        version === undefined ? undefined : parseVersion(version),
-      );
+      const statuses = await context.repository.status(params.name!, versionOf(params));
       return json(200, {
         model_version_status: statuses.map((s) => ({
           version: String(s.version),
@@ -74,47 +68,11 @@ const tfservingRoutes: readonly Route<RouteContext>[] = [
     async handler(request, params, context) {
       const started = performance.now();
       const body = await readPredictBody(request, context);
-      const lease = await leaseFor(context, params);
-      try {
-        const { served } = lease;
-        const parsed =
-          'images' in body
-            ? ({ kind: 'images', images: body.images } as const)
-            : parsePredictRequest(body.json, served.model.inputs);
-        const timings = emptyTimings();
-        let response: unknown;
-        if (parsed.kind === 'images') {
-          if (parsed.images.length > context.maxImagesPerRequest) {
-            throw new InputError(
-              `${parsed.images.length} images in one request; the limit is ${context.maxImagesPerRequest}`,
-            );
-          }
-          const predictions = [];
-          for (const image of parsed.images) {
-            const result = await predictImage(served, image);
-            addTimings(timings, result.timings);
-            predictions.push(result.prediction);
-          }
-          response = { predictions };
-        } else {
-          timings.preprocessMs = performance.now() - started;
-          const inferStarted = performance.now();
-          response = await served.model.runAsync(parsed.inputs, {
-            consume: (outputs) => {
-              timings.inferMs = performance.now() - inferStarted;
-              return formatPredictResponse(parsed.format, outputs);
-            },
-          });
-          timings.postprocessMs = performance.now() - inferStarted - timings.inferMs;
-        }
-        recordPrediction(context, lease, timings);
-        return json(200, response, {
-          'x-model-version': String(served.version),
-          'server-timing': serverTiming(timings, performance.now() - started),
-        });
-      } finally {
-        lease.release();
-      }
+      const { result, version, timings } = await context.predictions.predict(params.name!, versionOf(params), body);
+      return json(200, result, {
+        'x-model-version': String(version),
+        'server-timing': serverTiming(timings, performance.now() - started),
+      });
     },
   },
 ];

@@ -29,6 +29,7 @@ const createBatchHandler = (config: BatchConfig) => {
   return s3EventHandler<BatchOutcome>({
     logger: service.logger,
     metrics: service.metrics,
+    modelMetrics: service.modelMetrics,
     work: (upload) => processInput(upload, storeFor(upload.bucket), service, config, service.logger),
     metricFor: { ok: 'BatchOutputs', error: 'BatchErrors', skipped: 'BatchSkipped' },
   });

@@ -1,7 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ObjectStore } from '../../aws/objectStore.js';
+import { InputError, oneLine, toError } from '../../errors.js';
 import type { PredictService } from '../../http/createPredictService.js';
-import type { HttpRequest } from '../../http/request.js';
+import { statusOf } from '../../http/httpErrors.js';
 import { isModelName } from '../../repository/names.js';
 import type { S3Upload } from '../s3Events.js';
 import type { BatchConfig } from './batchConfig.js';
@@ -22,7 +23,15 @@ const IMAGE_TYPES: Readonly<Record<string, string>> = {
   avif: 'image/avif',
 };
 
-/** Thrown for what deserves a retry: the service answered 5xx (model unavailable, internal error). */
+const parseJson = (bytes: Uint8Array): unknown => {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new InputError(`the request file is not valid JSON: ${oneLine(toError(error).message)}`);
+  }
+};
+
+/** Thrown for what deserves a retry: a failure that maps to 5xx (model unavailable, internal error). */
 class RetryableBatchError extends Error {
   public constructor(message: string) {
     super(message);
@@ -31,9 +40,9 @@ class RetryableBatchError extends Error {
 }
 
 /**
- * One object under inputs/<model>/: a KServe v2 request (.json) goes to
- * /v2/models/<model>/infer, an image to /v1/models/<model>:predict, through
- * the predict service's own routes. The answer, with the model version used,
+ * One object under inputs/<model>/: a KServe v2 request (.json) is inferred,
+ * an image predicted, by the predict service's own prediction path (what
+ * /v2/models/<model>/infer and /v1/models/<model>:predict call). The answer, with the model version used,
  * goes to outputs/<model>/<same key>.json; a bad input's error to
  * outputs/<model>/<same key>.error.json.
  */
@@ -76,26 +85,26 @@ const processInput = async (
       `unsupported input ${JSON.stringify(extension)}: send images (${Object.keys(IMAGE_TYPES).join(', ')}) or KServe v2 .json requests`,
       415,
     );
-  const request: HttpRequest = {
-    method: 'POST',
-    path: extension === 'json' ? `/v2/models/${model}/infer` : `/v1/models/${model}:predict`,
-    headers: { 'content-type': extension === 'json' ? 'application/json' : imageType! },
-    body: Buffer.from(object.bytes.buffer, object.bytes.byteOffset, object.bytes.byteLength),
-    contentType: extension === 'json' ? 'application/json' : imageType!,
-    requestId: `${upload.key}@${upload.sequencer}`,
-  };
-  const response = await service.serve(request);
-  const body = JSON.parse(response.body ?? '{}') as Record<string, unknown>;
-  if (response.statusCode >= 500)
-    throw new RetryableBatchError(`${upload.key}: ${response.statusCode} ${String(body.error ?? '')}`);
-  if (response.statusCode !== 200)
-    return fail(String(body.error ?? `status ${response.statusCode}`), response.statusCode);
-  const version = response.headers['x-model-version'] ?? String(body.model_version ?? '');
+  let answer: { body: unknown; version: number };
+  try {
+    if (extension === 'json') {
+      // Outputs are files of JSON: a request's binary_data_output has nothing to shape here.
+      const { result, version } = await service.predictions.infer(model, undefined, parseJson(object.bytes));
+      answer = { body: result.response, version };
+    } else {
+      const { result, version } = await service.predictions.predict(model, undefined, { images: [object.bytes] });
+      answer = { body: result, version };
+    }
+  } catch (error) {
+    const status = statusOf(error);
+    if (status >= 500) throw new RetryableBatchError(`${upload.key}: ${status} ${oneLine(toError(error).message)}`);
+    return fail(toError(error).message, status);
+  }
   const output = `${outputBase}.json`;
-  await store.putJson(output, { model_name: model, ...body, model_version: version });
+  await store.putJson(output, { model_name: model, ...(answer.body as object), model_version: String(answer.version) });
   // A corrected input replaces its earlier error.
   if (await store.exists(`${outputBase}.error.json`)) await store.delete(`${outputBase}.error.json`);
-  return { status: 'ok', key: upload.key, output, version };
+  return { status: 'ok', key: upload.key, output, version: String(answer.version) };
 };
 
 export type { BatchOutcome };
