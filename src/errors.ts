@@ -113,6 +113,15 @@ class PayloadTooLargeError extends TflsError {
   }
 }
 
+/** Input that is well-formed and within the size limits, but too costly to process: an extreme aspect ratio, a decode past its deadline. */
+class UnprocessableError extends TflsError {
+  public override readonly code = 'ERR_UNPROCESSABLE';
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UnprocessableError';
+  }
+}
+
 /** A model.json that is not valid for its model. */
 class ManifestError extends TflsError {
   public override readonly code = 'ERR_MANIFEST';
@@ -143,5 +152,6 @@ export {
   PayloadTooLargeError,
   TflsError,
   toError,
+  UnprocessableError,
   UnsupportedError,
 };

@@ -11,7 +11,8 @@ import { parseInferRequest } from '../protocols/kserve.js';
 
 const IMAGE_FILES = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
 const DEFAULT_SPEC: ImageInputSpec = { resize: 'stretch', range: [0, 1], channels: 'rgb', color: 'rgb', tensor: 0 };
-const MAX_PIXELS = 100_000_000;
+/** Calibration photos are the user's own, on their own machine: generous bounds, no deadline. */
+const SAMPLE_LIMITS = { maxPixels: 100_000_000, maxAspectRatio: 10_000, timeoutSeconds: 0 } as const;
 
 interface SampleSet {
   /** One input list per sample. */
@@ -97,7 +98,7 @@ const sampleInputs = async (
     for (const file of photos) {
       try {
         const info = { ...inputs[0]!, shape: [1, ...inputs[0]!.shape.slice(1)] };
-        tensors.push([(await imageToTensor(await readFile(file), info, spec, MAX_PIXELS)).data]);
+        tensors.push([(await imageToTensor(await readFile(file), info, spec, SAMPLE_LIMITS)).data]);
       } catch (error) {
         throw new InputError(`${file}: ${(error as Error).message}`);
       }

@@ -16,6 +16,8 @@ interface ServerConfig {
   readonly cacheDir: string;
   readonly maxBodyBytes: number;
   readonly maxImagesPerRequest: number;
+  /** How long one image may take to decode and resize, below the function's and API Gateway's timeouts. */
+  readonly imageTimeoutSeconds: number;
   readonly engine: 'auto' | 'native' | 'wasm';
   /** Interpreter threads (TFLITE_NUM_THREADS, else Lambda's vCPUs or the CPUs). */
   readonly threads: number;
@@ -28,7 +30,7 @@ const MB = 1024 * 1024;
  * Lambda function's memory, else 1024), PRELOAD_MODELS (comma list),
  * MODEL_REFRESH_SECONDS (default 60), MODEL_CACHE_DIR (default
  * $TMPDIR/tfls-models), MAX_BODY_BYTES (default 6 MB, Lambda's limit),
- * MAX_IMAGES_PER_REQUEST (default 16), TFLITE_ENGINE (auto|native|wasm),
+ * MAX_IMAGES_PER_REQUEST (default 16), IMAGE_TIMEOUT_SECONDS (default 10), TFLITE_ENGINE (auto|native|wasm),
  * TFLITE_NUM_THREADS (default: the vCPUs AWS_LAMBDA_FUNCTION_MEMORY_SIZE buys,
  * else the CPUs available).
  */
@@ -65,6 +67,14 @@ const loadServerConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig =>
       defaultValue: 16,
       min: 1,
       max: 256,
+      integer: true,
+      env,
+    }),
+    imageTimeoutSeconds: getNumberFromEnv({
+      key: 'IMAGE_TIMEOUT_SECONDS',
+      defaultValue: 10,
+      min: 1,
+      max: 900,
       integer: true,
       env,
     }),

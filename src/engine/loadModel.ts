@@ -5,6 +5,7 @@ import { builtinCode } from '../tflite/opcodes.js';
 import { readModel, type TfliteFile } from '../tflite/readModel.js';
 import { getBinding } from './native/binding.js';
 import { NativeModel } from './native/NativeModel.js';
+import { checkTensorBudget } from './tensorBudget.js';
 import { resolveThreads } from './threads.js';
 import type { EngineChoice, LoadOptions, Model } from './types.js';
 import { WasmModel } from './wasm/WasmModel.js';
@@ -59,6 +60,7 @@ const loadModel = async (source: Uint8Array | string, options: LoadOptions = {})
     throw new ConfigError(`engine must be one of ${ENGINES.join(', ')}, got ${JSON.stringify(engine)}`);
   const bytes = await readSource(source);
   const file = readModel(bytes);
+  checkTensorBudget(file, options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES);
   if (engine === 'wasm') return WasmModel.load(bytes);
   try {
     return loadNative(bytes, file, options);

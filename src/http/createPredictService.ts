@@ -68,7 +68,10 @@ const createPredictService = (config: ServerConfig): PredictService => {
     },
   });
   const modelMetrics = new ModelMetrics('tflite-serverless', 'predict');
-  const predictions = new PredictionService(repository, modelMetrics, config.maxImagesPerRequest);
+  const predictions = new PredictionService(repository, modelMetrics, {
+    maxImagesPerRequest: config.maxImagesPerRequest,
+    imageTimeoutSeconds: config.imageTimeoutSeconds,
+  });
   const context: RouteContext = { repository, predictions, logger, maxImagesPerRequest: config.maxImagesPerRequest };
 
   const respond = async (

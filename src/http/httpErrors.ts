@@ -10,6 +10,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   TflsError,
+  UnprocessableError,
   UnsupportedError,
 } from '../errors.js';
 
@@ -41,6 +42,7 @@ const STATUS: readonly [new (...args: never[]) => Error, number][] = [
   [MethodNotAllowedError, 405],
   [PayloadTooLargeError, 413],
   [UnsupportedMediaTypeError, 415],
+  [UnprocessableError, 422],
   [ModelUnavailableError, 503],
   [ModelLoadError, 503],
   [ModelFormatError, 503],

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { Sharp, SharpOptions } from 'sharp';
 import { allocate, type TypedArray } from '../dtypes.js';
 import type { TensorInfo } from '../engine/types.js';
-import { InputError, PayloadTooLargeError } from '../errors.js';
+import { InputError, PayloadTooLargeError, UnprocessableError } from '../errors.js';
 import { toHalf } from '../float16.js';
 import type { ImageInputSpec } from '../manifest/types.js';
 import type { ImageTransform } from './geometry.js';
@@ -10,7 +10,12 @@ import type { ImageTransform } from './geometry.js';
 // sharp is loaded through require so that on Lambda it resolves from the
 // layer through NODE_PATH, which ESM imports ignore.
 const require = createRequire(import.meta.url);
-const sharp = require('sharp') as (input: Uint8Array, options?: SharpOptions) => Sharp;
+const sharp = require('sharp') as ((input: Uint8Array, options?: SharpOptions) => Sharp) & {
+  cache(options: boolean): unknown;
+};
+// Every request's image is new: libvips' operation cache would only hold on to
+// the memory of the last large ones.
+sharp.cache(false);
 
 /** Formats a request may carry; SVG and PDF (rendered by librsvg/poppler) are refused. */
 const FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
@@ -55,12 +60,21 @@ const encoder = (info: TensorInfo, spec: ImageInputSpec): ((pixel: number, chann
  * expanded to RGB or colour reduced to gray as the model needs), resizes it
  * as the manifest declares, and converts it to the model input's dtype.
  */
+/** What an image may cost before it is refused: checked from its header, before any pixel is decoded. */
+interface ImageLimits {
+  readonly maxPixels: number;
+  readonly maxAspectRatio: number;
+  /** Decoding and resizing stop after this long (libvips checks it as it goes). */
+  readonly timeoutSeconds: number;
+}
+
 const imageToTensor = async (
   bytes: Uint8Array,
   info: TensorInfo,
   spec: ImageInputSpec,
-  maxPixels: number,
+  limits: ImageLimits,
 ): Promise<ImageTensor> => {
+  const { maxPixels } = limits;
   const { width, height, channels } = imageShape(info);
   const started = performance.now();
   let metadata: Awaited<ReturnType<Sharp['metadata']>>;
@@ -81,14 +95,31 @@ const imageToTensor = async (
       `the image is ${sourceWidth}x${sourceHeight} pixels, over the limit of ${maxPixels}`,
     );
   }
+  // Resizing a strip to cover (crop) or fit (letterbox) a square works on an
+  // intermediate as long as the strip is thin: bound the ratio, not just the pixels.
+  const aspect = Math.max(sourceWidth, sourceHeight) / Math.max(1, Math.min(sourceWidth, sourceHeight));
+  if (aspect > limits.maxAspectRatio) {
+    throw new UnprocessableError(
+      `the image is ${sourceWidth}x${sourceHeight} pixels, an aspect ratio of ${aspect < 100 ? aspect.toFixed(1) : Math.round(aspect)}:1, over the limit of ${limits.maxAspectRatio}:1 (model.json maxAspectRatio)`,
+    );
+  }
   const gray = channels === 1 || spec.color === 'grayscale';
   let pipeline = sharp(bytes, { limitInputPixels: maxPixels }).rotate().removeAlpha();
   pipeline = gray ? pipeline.grayscale() : pipeline.toColourspace('srgb');
   const fit = spec.resize === 'stretch' ? 'fill' : spec.resize === 'letterbox' ? 'inside' : 'outside';
   let raw: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    raw = await pipeline.resize(width, height, { fit, kernel: 'linear' }).raw().toBuffer({ resolveWithObject: true });
+    raw = await pipeline
+      .resize(width, height, { fit, kernel: 'linear' })
+      .timeout({ seconds: limits.timeoutSeconds })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
   } catch (error) {
+    if (/timeout/i.test((error as Error).message))
+      throw new UnprocessableError(
+        `the image took over ${limits.timeoutSeconds} s to decode and resize (IMAGE_TIMEOUT_SECONDS); send a smaller one`,
+        { cause: error },
+      );
     throw new InputError(`the image cannot be decoded: ${(error as Error).message}`, { cause: error });
   }
   const decodeMs = performance.now() - started;
@@ -123,5 +154,5 @@ const imageToTensor = async (
   return { data: out, transform, decodeMs, preprocessMs: performance.now() - pixelStarted };
 };
 
-export type { ImageTensor };
+export type { ImageLimits, ImageTensor };
 export { imageShape, imageToTensor };

@@ -6,6 +6,8 @@ import { manifestSchema, type RawManifest } from './schema.js';
 import type { FaceDetectionSpec, ImageInputSpec, ModelManifest, Task } from './types.js';
 
 const DEFAULT_MAX_PIXELS = 40_000_000;
+/** Panoramas and receipts fit; a 40x1,000,000 strip does not. */
+const DEFAULT_MAX_ASPECT_RATIO = 32;
 
 /** Preprocessing each task's reference models were trained with, when model.json says nothing. */
 const INPUT_DEFAULTS: Readonly<Record<Task, Omit<ImageInputSpec, 'tensor'>>> = {
@@ -123,6 +125,7 @@ const resolveManifest = async (
     input,
     ...(labels && { labels }),
     maxPixels: raw.maxPixels ?? DEFAULT_MAX_PIXELS,
+    maxAspectRatio: raw.maxAspectRatio ?? DEFAULT_MAX_ASPECT_RATIO,
     classification: {
       output,
       activation: raw.activation ?? 'none',

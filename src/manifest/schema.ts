@@ -48,6 +48,8 @@ const manifestSchema = z.strictObject({
     .min(1)
     .max(2 ** 31)
     .optional(),
+  /** Longest side over shortest side of an image: beyond it, resizing costs out of all proportion to the pixels. */
+  maxAspectRatio: z.number().min(1).max(10000).optional(),
   output: tensorRef.optional(),
   activation: z.enum(['none', 'sigmoid', 'softmax']).optional(),
   landmarks: z.strictObject({ dims: z.number().int().min(2).max(8).optional() }).optional(),

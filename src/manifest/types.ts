@@ -67,6 +67,8 @@ interface ModelManifest {
   readonly labels?: readonly string[];
   /** Largest decoded image, in pixels. */
   readonly maxPixels: number;
+  /** Largest ratio of an image's long side to its short side. */
+  readonly maxAspectRatio: number;
   readonly classification: ScoresSpec & { readonly topK: number; readonly threshold: number };
   readonly segmentation: ScoresSpec;
   readonly landmarks: LandmarksSpec;

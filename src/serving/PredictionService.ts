@@ -33,7 +33,7 @@ class PredictionService {
   public constructor(
     private readonly repository: ModelRepository,
     private readonly metrics: ModelMetrics,
-    private readonly maxImagesPerRequest: number,
+    private readonly limits: { readonly maxImagesPerRequest: number; readonly imageTimeoutSeconds: number },
   ) {}
 
   /** KServe v2 inference on a request body (and its binary tensors, if any). */
@@ -80,14 +80,14 @@ class PredictionService {
           : parsePredictRequest(input.json, served.model.inputs);
       const timings = emptyTimings();
       if (parsed.kind === 'images') {
-        if (parsed.images.length > this.maxImagesPerRequest) {
+        if (parsed.images.length > this.limits.maxImagesPerRequest) {
           throw new InputError(
-            `${parsed.images.length} images in one request; the limit is ${this.maxImagesPerRequest}`,
+            `${parsed.images.length} images in one request; the limit is ${this.limits.maxImagesPerRequest}`,
           );
         }
         const predictions: unknown[] = [];
         for (const image of parsed.images) {
-          const one = await predictImage(served, image);
+          const one = await predictImage(served, image, this.limits.imageTimeoutSeconds);
           addTimings(timings, one.timings);
           predictions.push(one.prediction);
         }

@@ -18,6 +18,7 @@ import type { StageTimings } from './timings.js';
 const predictImage = async (
   served: ServedModel,
   bytes: Uint8Array,
+  timeoutSeconds: number,
 ): Promise<{ prediction: unknown; timings: StageTimings }> => {
   const { model, manifest } = served;
   if (model.inputs.length !== 1) {
@@ -26,7 +27,11 @@ const predictImage = async (
     );
   }
   const info = model.inputs[resolveTensor(model.inputs, manifest.input.tensor, 'input')]!;
-  const image = await imageToTensor(bytes, info, manifest.input, manifest.maxPixels);
+  const image = await imageToTensor(bytes, info, manifest.input, {
+    maxPixels: manifest.maxPixels,
+    maxAspectRatio: manifest.maxAspectRatio,
+    timeoutSeconds,
+  });
   const timings: StageTimings = {
     decodeMs: image.decodeMs,
     preprocessMs: image.preprocessMs,

@@ -3,12 +3,47 @@ import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/engine/loadModel.js';
 import { syntheticInputs } from '../../src/engine/syntheticInputs.js';
 import { ModelFormatError, TflsError } from '../../src/errors.js';
+import { BuiltinOperator } from '../../src/tflite/generated/schema_generated.js';
 import { bufferBytes } from '../../src/tflite/modelBuffers.js';
 import { readModel } from '../../src/tflite/readModel.js';
 import { mediapipe } from '../helpers/models.js';
 import { mutations } from '../helpers/mutate.js';
+import { floatBytes, singleOpModel } from '../helpers/tinyModels.js';
 
 const original = new Uint8Array(readFileSync(mediapipe.faceDetection));
+
+// A [1, 16384, 16384, 1] float input plus a constant: 2 GiB of tensors declared, a few hundred bytes on disk.
+const giant = () =>
+  singleOpModel(BuiltinOperator.ADD, [
+    { name: 'a', shape: [1, 16384, 16384, 1] },
+    { name: 'b', shape: [1], data: floatBytes([1]) },
+    { name: 'y', shape: [1, 16384, 16384, 1] },
+  ]);
+
+describe('models that declare more memory than they may have', () => {
+  it.each(['auto', 'native', 'wasm'] as const)(
+    'a model declaring 2 GiB of tensors is refused before any engine allocates (%s), as a format error',
+    async (engine) => {
+      const before = process.memoryUsage().rss;
+      const error = await loadModel(giant(), { engine }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ModelFormatError);
+      expect((error as Error).message).toBe("the model's tensors would take 2048 MB, at or over the limit of 1024 MB");
+      // Nothing near the declared size was touched (WASM would have grown its heap by hundreds of MB).
+      expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+    },
+  );
+
+  it('the budget is inclusive: a model exactly at the limit is refused, one byte under loads', async () => {
+    const small = singleOpModel(BuiltinOperator.ADD, [
+      { name: 'a', shape: [1, 4] },
+      { name: 'b', shape: [1], data: floatBytes([1]) },
+      { name: 'y', shape: [1, 4] },
+    ]);
+    await expect(loadModel(small, { engine: 'auto', maxTensorBytes: 32 })).rejects.toThrow(/at or over the limit/);
+    const model = await loadModel(small, { engine: 'native', maxTensorBytes: 33 });
+    model.dispose();
+  });
+});
 
 describe('damaged model files', () => {
   it.each([0, 7, 16, 100, 4096, original.length / 2, original.length - 1])(

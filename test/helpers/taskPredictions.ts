@@ -29,7 +29,7 @@ const taskPredictions = async (
       const lease = await repository.acquire('model', i + 1);
       try {
         const row: unknown[] = [];
-        for (const photo of photos) row.push((await predictImage(lease.served, readFileSync(photo))).prediction);
+        for (const photo of photos) row.push((await predictImage(lease.served, readFileSync(photo), 60)).prediction);
         results.push(row);
       } finally {
         lease.release();

@@ -146,9 +146,9 @@ void Interpreter::AllocateAndCheck(ErrorCode code) {
     const TfLiteTensor& tensor = context->tensors[i];
     if (tensor.allocation_type != kTfLiteMmapRo) total += static_cast<double>(tensor.bytes);
   }
-  if (total > max_tensor_bytes_) {
+  if (total >= max_tensor_bytes_) {
     throw EngineError(code, "the model's tensors would take " + std::to_string(static_cast<int64_t>(total / 1048576)) +
-                                " MB, over the limit of " +
+                                " MB, at or over the limit of " +
                                 std::to_string(static_cast<int64_t>(max_tensor_bytes_ / 1048576)) + " MB");
   }
 }

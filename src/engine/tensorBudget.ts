@@ -1,0 +1,42 @@
+import { ModelFormatError } from '../errors.js';
+import { bufferBytes } from '../tflite/modelBuffers.js';
+import type { TfliteFile } from '../tflite/readModel.js';
+import { schemaTypeBytes } from '../tflite/tensorTypes.js';
+
+const MB = 1024 * 1024;
+const size = (bytes: number): string => (bytes >= MB ? `${Math.round(bytes / MB)} MB` : `${bytes} bytes`);
+
+/**
+ * What the model's non-constant tensors declare, in bytes, summed over every
+ * subgraph: the same measure the native engine checks after allocating,
+ * computed from the file before any engine allocates (a dynamic dimension
+ * counts as 1, as at load).
+ */
+const declaredTensorBytes = (file: TfliteFile): number => {
+  let total = 0;
+  for (const subgraph of file.model.subgraphs) {
+    for (const tensor of subgraph.tensors) {
+      const buffer = file.model.buffers[tensor.buffer];
+      if (bufferBytes(buffer).length > 0 || (buffer?.size ?? 0n) > 0n) continue;
+      let elements = 1;
+      for (const dim of tensor.shape) elements *= Math.max(1, dim);
+      total += elements * (schemaTypeBytes(tensor.type) ?? 1);
+    }
+  }
+  return total;
+};
+
+/**
+ * Refuses, before either engine allocates, a model whose tensors would take
+ * `maxBytes` or more. A format error, not a load error: no engine is worth
+ * trying, so `auto` does not fall back to WASM and fill its heap instead.
+ */
+const checkTensorBudget = (file: TfliteFile, maxBytes: number): void => {
+  const bytes = declaredTensorBytes(file);
+  if (bytes >= maxBytes)
+    throw new ModelFormatError(
+      `the model's tensors would take ${size(bytes)}, at or over the limit of ${size(maxBytes)}`,
+    );
+};
+
+export { checkTensorBudget, declaredTensorBytes };
