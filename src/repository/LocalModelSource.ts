@@ -1,5 +1,6 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { ModelFormatError } from '../errors.js';
 import { parseManifestText } from './manifestText.js';
 import { isModelName, isVersionDirectory } from './names.js';
 import type { ModelSource, VersionFiles } from './types.js';
@@ -10,13 +11,19 @@ const exists = async (path: string): Promise<boolean> =>
     () => false,
   );
 
+/** A file error for messages that reach callers: the repository-relative name and the code, never the server's path. */
+const fileError = (relative: string, error: unknown): Error => {
+  const code = (error as NodeJS.ErrnoException).code;
+  return Object.assign(new Error(`cannot read ${relative}: ${code ?? 'unreadable'}`), { code });
+};
+
 /** A model repository on local disk. */
 class LocalModelSource implements ModelSource {
-  public readonly location: string;
+  /** Shown to callers in place of the directory: where the server keeps its models is not theirs to know. */
+  public readonly location = 'the model repository';
+  #realRoot?: Promise<string>;
 
-  public constructor(private readonly root: string) {
-    this.location = root;
-  }
+  public constructor(private readonly root: string) {}
 
   public async listModels(): Promise<string[]> {
     const entries = await readdir(this.root, { withFileTypes: true }).catch(() => []);
@@ -26,6 +33,11 @@ class LocalModelSource implements ModelSource {
         names.push(entry.name);
     }
     return names.sort();
+  }
+
+  public async unreachable(): Promise<string | undefined> {
+    const info = await stat(this.root).catch(() => undefined);
+    return info?.isDirectory() ? undefined : 'the model repository directory does not exist';
   }
 
   public async listVersions(name: string): Promise<number[]> {
@@ -45,19 +57,48 @@ class LocalModelSource implements ModelSource {
 
   public async fetchVersion(name: string, version: number): Promise<VersionFiles> {
     const directory = join(this.root, name, String(version));
-    const modelPath = join(directory, 'model.tflite');
+    const relative = (file: string) => `${name}/${version}/${file}`;
+    const modelPath = await this.#inside(join(directory, 'model.tflite'), relative('model.tflite'));
     const info = await stat(modelPath);
-    const manifestText = await readFile(join(directory, 'model.json'), 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw error;
-    });
+    const manifestPath = await this.#inside(join(directory, 'model.json'), relative('model.json')).catch(
+      (error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      },
+    );
+    const manifestText =
+      manifestPath === undefined
+        ? undefined
+        : await readFile(manifestPath, 'utf8').catch((error: unknown) => {
+            throw fileError(relative('model.json'), error);
+          });
     const manifest = parseManifestText(manifestText, name, version);
     return {
       modelPath,
       manifest,
       etag: `${info.mtimeMs}-${info.size}`,
-      readFile: (file) => readFile(join(directory, file), 'utf8'),
+      readFile: async (file) => {
+        const path = await this.#inside(join(directory, file), relative(file));
+        return readFile(path, 'utf8').catch((error: unknown) => {
+          throw fileError(relative(file), error);
+        });
+      },
     };
+  }
+
+  /**
+   * The real path of a repository file, refused when a link takes it outside
+   * the repository: a model or labels file must not be a way to read the
+   * server's other files.
+   */
+  async #inside(path: string, relative: string): Promise<string> {
+    this.#realRoot ??= realpath(this.root);
+    const [root, real] = await Promise.all([this.#realRoot, realpath(path)]).catch((error: unknown) => {
+      throw fileError(relative, error);
+    });
+    if (real !== root && !real.startsWith(`${root}${sep}`))
+      throw new ModelFormatError(`${relative} links outside the model repository; it is not served`);
+    return real;
   }
 }
 

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { loadModel } from '../engine/loadModel.js';
 import type { LoadOptions } from '../engine/types.js';
 import { ModelUnavailableError, NotFoundError, type TflsError } from '../errors.js';
@@ -32,6 +32,8 @@ interface VersionStatus {
 
 interface CacheEntry {
   readonly key: string;
+  readonly name: string;
+  readonly version: number;
   readonly promise: Promise<ServedModel>;
   served?: ServedModel;
   refs: number;
@@ -75,6 +77,7 @@ class ModelRepository {
   readonly #missing = new Map<string, number>();
   #usedBytes = 0;
   #ready = false;
+  #preloaded: readonly string[] = [];
 
   public constructor(options: RepositoryOptions) {
     this.#options = options;
@@ -85,13 +88,22 @@ class ModelRepository {
     return this.#options.source;
   }
 
-  /** True once preload() has run (whatever its outcome). */
-  public get ready(): boolean {
-    return this.#ready;
+  /**
+   * Ready to serve: preload has run, every preloaded model has a version
+   * serving, and the repository can be read. Otherwise why not.
+   */
+  public async readiness(): Promise<{ ready: boolean; reason?: string }> {
+    if (!this.#ready) return { ready: false, reason: 'the models to preload are still loading' };
+    const down = this.#preloaded.filter((name) => this.#models.get(name)?.latest === undefined);
+    if (down.length > 0)
+      return { ready: false, reason: `preloaded models not serving: ${down.map((n) => JSON.stringify(n)).join(', ')}` };
+    const unreachable = await this.#options.source.unreachable();
+    return unreachable ? { ready: false, reason: unreachable } : { ready: true };
   }
 
-  /** Loads the latest version of each model; failures are logged, not thrown. */
+  /** Loads the latest version of each model; failures are logged, not thrown (readiness() reports them). */
   public async preload(names: readonly string[]): Promise<void> {
+    this.#preloaded = [...names];
     for (const name of names) {
       try {
         (await this.acquire(name)).release();
@@ -114,7 +126,15 @@ class ModelRepository {
       if (!state.versions.includes(version))
         throw new NotFoundError(`model ${JSON.stringify(name)} has no version ${version}`);
     }
-    return this.#lease(name, wanted);
+    try {
+      return await this.#lease(name, wanted);
+    } catch (error) {
+      if (version !== undefined) throw error;
+      // The served version may have been deleted since the last listing: look again and serve what remains.
+      await this.#check(name, state);
+      if (state.latest === undefined || state.latest === wanted) throw error;
+      return this.#lease(name, state.latest);
+    }
   }
 
   /** The versions of a model in the source, and what this process knows of them. */
@@ -153,8 +173,8 @@ class ModelRepository {
 
   /** First sight of a model: list its versions and load the highest that loads. */
   #discover(name: string): Promise<ModelState> {
-    const notFound = () =>
-      new NotFoundError(`model ${JSON.stringify(name)} not found in ${this.#options.source.location}`);
+    // The location stays out of the message: callers need not know where the server keeps its models.
+    const notFound = () => new NotFoundError(`model ${JSON.stringify(name)} not found`);
     const missingSince = this.#missing.get(name);
     if (missingSince !== undefined && Date.now() - missingSince < this.#options.refreshMs)
       return Promise.reject(notFound());
@@ -186,7 +206,12 @@ class ModelRepository {
     return discovering;
   }
 
-  /** Looks for newer versions; loads the newest and swaps it in. */
+  /**
+   * Lists the versions again. A newer one is loaded and swapped in; when the
+   * served one has disappeared (a rollback by deletion), the best that
+   * remains and loads serves instead; versions gone from the source are
+   * dropped, whoever asked for them.
+   */
   async #check(name: string, state: ModelState): Promise<void> {
     try {
       state.versions = await this.#options.source.listVersions(name);
@@ -196,19 +221,35 @@ class ModelRepository {
     } finally {
       state.checkedAt = Date.now();
     }
-    const newest = state.versions.at(-1);
-    if (newest === undefined || newest === state.latest || (state.latest !== undefined && newest < state.latest))
-      return;
-    const failure = this.#failures.get(keyOf(name, newest));
-    if (failure && Date.now() - failure.at < this.#options.refreshMs) return;
-    try {
-      (await this.#lease(name, newest)).release();
-    } catch {
+    for (const entry of [...this.#entries.values()])
+      if (entry.name === name && !state.versions.includes(entry.version)) this.#drop(entry);
+    for (const key of [...this.#failures.keys()])
+      if (key.startsWith(`${name}@`) && !state.versions.includes(Number(key.slice(name.length + 1))))
+        this.#failures.delete(key);
+    const previous = state.latest;
+    const kept = previous !== undefined && state.versions.includes(previous) ? previous : undefined;
+    // Newest first, down to (not including) the version that still serves.
+    const candidates = state.versions.filter((v) => kept === undefined || v > kept).reverse();
+    let chosen = kept;
+    for (const version of candidates) {
+      const failure = this.#failures.get(keyOf(name, version));
+      if (failure && Date.now() - failure.at < this.#options.refreshMs) continue;
+      try {
+        (await this.#lease(name, version)).release();
+        chosen = version;
+        break;
+      } catch {
+        // Logged by #load; an older version may still serve.
+      }
+    }
+    if (chosen === previous) return;
+    state.latest = chosen;
+    if (chosen === undefined) {
+      this.#logger.error('no version of the model serves any more', { model: name, previous });
+      if (state.versions.length === 0) this.#models.delete(name);
       return;
     }
-    const previous = state.latest;
-    state.latest = newest;
-    this.#logger.info('new model version serving', { model: name, version: newest, previous });
+    this.#logger.info('new model version serving', { model: name, version: chosen, previous });
     if (previous !== undefined) {
       const old = this.#entries.get(keyOf(name, previous));
       if (old) this.#drop(old);
@@ -250,8 +291,11 @@ class ModelRepository {
     const started = Date.now();
     const loading = (async (): Promise<ServedModel> => {
       const files = await this.#options.source.fetchVersion(name, version);
-      const bytes = (await stat(files.modelPath)).size;
-      const model = await loadModel(files.modelPath, this.#options.load);
+      const data = await readFile(files.modelPath).catch((error: NodeJS.ErrnoException) => {
+        throw new Error(`cannot read ${name}/${version}/model.tflite: ${error.code ?? 'unreadable'}`);
+      });
+      const bytes = data.length;
+      const model = await loadModel(new Uint8Array(data.buffer, data.byteOffset, data.length), this.#options.load);
       try {
         const manifest = await resolveManifest(files.manifest, model, files.readFile);
         return {
@@ -301,7 +345,7 @@ class ModelRepository {
     );
     // A background load nobody awaits must not be an unhandled rejection.
     promise.catch(() => undefined);
-    const entry: CacheEntry = { key, promise, refs: 0, lastUsed: started, dropped: false };
+    const entry: CacheEntry = { key, name, version, promise, refs: 0, lastUsed: started, dropped: false };
     this.#entries.set(key, entry);
     return entry;
   }

@@ -47,6 +47,15 @@ class S3ModelSource implements ModelSource {
       .sort();
   }
 
+  public async unreachable(): Promise<string | undefined> {
+    try {
+      await this.#store.list(this.#prefix ? `${this.#prefix}/` : '', { limit: 1 });
+      return undefined;
+    } catch (error) {
+      return `the model repository cannot be listed: ${(error as Error).name}`;
+    }
+  }
+
   public async listVersions(name: string): Promise<number[]> {
     const base = `${this.#key(name)}/`;
     const versions = new Set<number>();

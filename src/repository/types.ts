@@ -21,6 +21,8 @@ interface ModelSource {
   /** A human-readable location for messages (a path or s3://bucket/prefix). */
   readonly location: string;
   listModels(): Promise<string[]>;
+  /** Why the repository cannot be read now (missing directory, S3 refusing), or undefined when it can. */
+  unreachable(): Promise<string | undefined>;
   /** Versions holding a model.tflite, ascending; empty when the model does not exist. */
   listVersions(name: string): Promise<number[]>;
   fetchVersion(name: string, version: number): Promise<VersionFiles>;

@@ -11,8 +11,10 @@ const healthRoutes: readonly Route<RouteContext>[] = [
   {
     method: 'GET',
     pattern: paths.ready,
-    handler: async (_request, _params, context) =>
-      json(context.repository.ready ? 200 : 503, { ready: context.repository.ready }),
+    handler: async (_request, _params, context) => {
+      const readiness = await context.repository.readiness();
+      return json(readiness.ready ? 200 : 503, readiness);
+    },
   },
   {
     method: 'GET',

@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalModelSource } from '../../src/repository/LocalModelSource.js';
+import { ModelRepository } from '../../src/repository/ModelRepository.js';
+import { addVersion } from '../helpers/repository.js';
+import { call, startServer } from '../helpers/server.js';
+
+const FACE = 'models/face-detection/1/model.tflite';
+const repositories: ModelRepository[] = [];
+afterEach(() => {
+  for (const repository of repositories.splice(0)) repository.dispose();
+});
+
+const open = (root: string, cacheBytes = 1024 * 1024 * 1024) => {
+  const repository = new ModelRepository({
+    source: new LocalModelSource(root),
+    cacheBytes,
+    refreshMs: 0,
+    load: { threads: 1 },
+  });
+  repositories.push(repository);
+  return repository;
+};
+
+const servedVersion = async (repository: ModelRepository, name: string): Promise<number> => {
+  const lease = await repository.acquire(name);
+  lease.release();
+  return lease.served.version;
+};
+
+describe('a repository operators change under the server', () => {
+  it('deleting the served version (a rollback) serves the best remaining one, warm or evicted', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tfls-rollback-'));
+    addVersion(root, 'face', 1, FACE, { task: 'face-detection' });
+    addVersion(root, 'face', 2, FACE, { task: 'face-detection' });
+    addVersion(root, 'other', 1, FACE, { task: 'face-detection' });
+    const warm = open(root);
+    // A budget below one model: loading another model evicts the served version, which must then load again.
+    const cold = open(root, 1);
+    expect(await servedVersion(warm, 'face')).toBe(2);
+    expect(await servedVersion(cold, 'face')).toBe(2);
+    expect(await servedVersion(cold, 'other')).toBe(1);
+    rmSync(join(root, 'face', '2'), { recursive: true });
+    // Evicted: its reload fails, and the request itself is served by version 1.
+    expect(await servedVersion(cold, 'face')).toBe(1);
+    // Requests during the refresh the deletion triggers may still get the warm copy; once it is done, version 1 serves.
+    for (let i = 0; i < 100 && (await servedVersion(warm, 'face')) === 2; i++) await sleep(10);
+    for (let i = 0; i < 3; i++) {
+      expect(await servedVersion(warm, 'face')).toBe(1);
+      expect(await servedVersion(cold, 'face')).toBe(1);
+    }
+    expect(await warm.status('face')).toEqual([{ version: 1, state: 'AVAILABLE' }]);
+    rmSync(join(root, 'face'), { recursive: true });
+    rmSync(join(root, 'other'), { recursive: true });
+    for (let i = 0; i < 100 && (await servedVersion(warm, 'face').catch(() => 0)) === 1; i++) await sleep(10);
+    await expect(warm.acquire('face')).rejects.toThrow(/^model "face" not found$/);
+  });
+
+  it('a model file that links outside the repository is refused, and no error shows a server path or file bytes', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tfls-links-'));
+    const outside = mkdtempSync(join(tmpdir(), 'tfls-outside-'));
+    writeFileSync(join(outside, 'secret.txt'), 'root:x:0:0:secret-bytes');
+    addVersion(root, 'face', 1, FACE, { task: 'face-detection' });
+    const leak = join(root, 'leak', '1');
+    addVersion(root, 'leak', 1, FACE);
+    rmSync(join(leak, 'model.tflite'));
+    symlinkSync(join(outside, 'secret.txt'), join(leak, 'model.tflite'));
+    addVersion(root, 'labels', 1, FACE, { task: 'classification', labels: 'labels.txt' });
+    symlinkSync(join(outside, 'secret.txt'), join(root, 'labels', '1', 'labels.txt'));
+    // A link that stays inside is fine.
+    addVersion(root, 'alias', 1, FACE, { task: 'face-detection' });
+    rmSync(join(root, 'alias', '1', 'model.tflite'));
+    symlinkSync(join(root, 'face', '1', 'model.tflite'), join(root, 'alias', '1', 'model.tflite'));
+    utimesSync(root, new Date(), new Date());
+
+    const server = await startServer({ MODEL_REPOSITORY: root });
+    try {
+      const answers = await Promise.all(
+        ['leak', 'labels', 'nobody'].map((name) => call(`${server.url}/v2/models/${name}`, { method: 'GET' })),
+      );
+      expect(answers.map((a) => a.status)).toEqual([503, 503, 404]);
+      expect(answers[0]!.body.error).toMatch(/leak\/1\/model\.tflite links outside the model repository/);
+      expect(answers[1]!.body.error).toMatch(/labels\/1\/labels\.txt links outside the model repository/);
+      for (const answer of answers) {
+        expect(answer.body.error).not.toContain(tmpdir());
+        expect(answer.body.error).not.toContain('secret');
+        expect(answer.body.error).not.toContain('root:x');
+      }
+      expect((await call(`${server.url}/v2/models/alias/ready`, { method: 'GET' })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
