@@ -71,9 +71,11 @@ describe('batch resize (native)', () => {
     const [y] = model.run([{ data: Float32Array.from(rows.flat()), shape: [5, 4] }]);
     expect(y!.shape).toEqual([5, 3]);
     expect(Array.from(y!.data as Float32Array)).toEqual(rows.flatMap(expected).map((v) => Math.fround(v)));
-    expect(model.inputs[0]!.shape).toEqual([5, 4]);
-    model.resizeBatch(1);
+    // The batch was this run's: the model still declares its own shapes, and the next run is at batch 1.
+    expect(model.inputs[0]!.shape).toEqual([1, 4]);
+    expect(model.outputs[0]!.shape).toEqual([1, 3]);
     expect(model.run([Float32Array.of(1, 2, 3, 4)])[0]!.shape).toEqual([1, 3]);
+    expect(() => model!.run([new Float32Array(8)])).toThrow(/of shape \[1,4\] needs 4 float32 values, got 8/);
   });
 
   it('runs a MediaPipe landmark model at batch 2, each item as at batch 1', async () => {
@@ -109,6 +111,55 @@ describe('batch resize (native)', () => {
     expect(() => model!.run([{ data: new Float32Array(10), shape: [2, 5] }])).toThrow(
       /expects shape \[1,4\] \(any batch size\), got \[2,5\]/,
     );
+  });
+});
+
+describe.each(['native', 'wasm'] as const)('batches on a graph that fixes its batch (%s)', (engine) => {
+  it('face detection (RESHAPE to [1,896,16]) at batch 2 and 3 answers each item as at batch 1', async () => {
+    model = await loadModel(mediapipe.faceDetection, { engine, threads: 1 });
+    const items = [1, 2, 3].map((seed) => syntheticInputs(model!.inputs, seed)[0] as Float32Array);
+    const single = items.map((item) => model!.run([item]).map((t) => t.data.slice() as Float32Array));
+    for (const batch of [2, 3]) {
+      const data = new Float32Array(items[0]!.length * batch);
+      for (let i = 0; i < batch; i++) data.set(items[i]!, i * items[0]!.length);
+      const outputs = await model.runAsync([{ data, shape: [batch, 128, 128, 3] }]);
+      expect(outputs.map((t) => t.shape)).toEqual([
+        [batch, 896, 16],
+        [batch, 896, 1],
+      ]);
+      outputs.forEach((output, o) => {
+        const size = output.data.length / batch;
+        for (let i = 0; i < batch; i++)
+          expect(maxRelativeError(output.data.subarray(i * size, (i + 1) * size), single[i]![o]!)).toBeLessThan(1e-5);
+      });
+    }
+    expect(model.inputs[0]!.shape).toEqual([1, 128, 128, 3]);
+  });
+});
+
+describe.each(['native', 'wasm'] as const)('runAsync inputs and errors (%s)', (engine) => {
+  it('reads its inputs when called: a caller that reuses its buffer does not change a queued run', async () => {
+    model = await loadModel(mediapipe.faceDetection, { engine, threads: 1 });
+    const [a, b] = [syntheticInputs(model.inputs, 1)[0], syntheticInputs(model.inputs, 2)[0]] as Float32Array[];
+    const expectedA = model.run([a!])[0]!.data.slice();
+    const buffer = a!.slice();
+    const first = model.runAsync([buffer]);
+    const second = model.runAsync([buffer]);
+    buffer.set(b!);
+    expect((await first)[0]!.data).toEqual(expectedA);
+    expect((await second)[0]!.data).toEqual(expectedA);
+  });
+
+  it("the caller's own consume error keeps its stack", async () => {
+    model = await loadModel(mediapipe.faceDetection, { engine, threads: 1 });
+    const failingConsumer = (): never => {
+      throw new Error('consumer failed');
+    };
+    const error = (await model
+      .runAsync(syntheticInputs(model.inputs), { consume: failingConsumer })
+      .catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe('consumer failed');
+    expect(error.stack).toMatch(/failingConsumer/);
   });
 });
 

@@ -1,5 +1,6 @@
-import { asBytes } from '../../dtypes.js';
+import { asBytes, type TypedArray } from '../../dtypes.js';
 import { InputError, ModelBusyError, ModelDisposedError, toError, UnsupportedError } from '../../errors.js';
+import { itemOf, itemStacker } from '../batching.js';
 import { prepareInputs } from '../prepareInputs.js';
 import { toTensor, toTensorInfo } from '../tensorInfo.js';
 import type { DelegateName, Inputs, Model, RunOptions, Tensor, TensorInfo } from '../types.js';
@@ -9,6 +10,11 @@ import type { RawNativeModel, RawOutput } from './binding.js';
  * A model on the native TFLite runtime (C API + XNNPACK). Inputs are checked
  * here, so the addon only copies bytes; async runs are queued so that one
  * interpreter never runs twice at once.
+ *
+ * `inputs` and `outputs` are always the shapes the model declares: a batched
+ * request resizes the interpreter for its own run, and nothing of it shows
+ * to the next caller. A model whose graph does not follow a new batch (its
+ * outputs keep their size) runs such batches one item at a time.
  */
 class NativeModel implements Model {
   public readonly engine = 'native';
@@ -17,8 +23,13 @@ class NativeModel implements Model {
   public readonly threads: number;
   public readonly nodes: number;
   public readonly delegatedNodes: number;
-  #inputs: readonly TensorInfo[];
-  #outputs: readonly TensorInfo[];
+  readonly #inputs: readonly TensorInfo[];
+  readonly #outputs: readonly TensorInfo[];
+  /** The interpreter's current batch and output shapes. */
+  #batch: number;
+  #currentOutputs: readonly TensorInfo[];
+  /** Batches the graph was found not to follow. */
+  readonly #unbatchable = new Set<number>();
   #native: RawNativeModel;
   #queue: Promise<unknown> = Promise.resolve();
   #pending = 0;
@@ -42,6 +53,8 @@ class NativeModel implements Model {
       native.dispose();
       throw error;
     }
+    this.#currentOutputs = this.#outputs;
+    this.#batch = this.#declaredBatch;
   }
 
   public get inputs(): readonly TensorInfo[] {
@@ -56,19 +69,53 @@ class NativeModel implements Model {
     return this.#disposed;
   }
 
+  get #declaredBatch(): number {
+    return this.#inputs[0]?.shape[0] ?? 1;
+  }
+
   #assertOpen(): void {
     if (this.#disposed) throw new ModelDisposedError();
   }
 
-  #bytes(inputs: Inputs): Uint8Array[] {
+  /** Checked inputs and the batch they ask for (the declared one when they do not say). */
+  #prepare(inputs: Inputs): { arrays: readonly TypedArray[]; batch: number } {
     const prepared = prepareInputs(this.#inputs, inputs);
-    if (prepared.batch !== undefined) this.resizeBatch(prepared.batch);
-    return prepared.arrays.map(asBytes);
+    return { arrays: prepared.arrays, batch: prepared.batch ?? this.#declaredBatch };
+  }
+
+  /** Sizes the interpreter for `batch`; false when the graph does not follow it (run item by item then). */
+  #sizeFor(batch: number): boolean {
+    if (batch === this.#batch) return true;
+    if (this.#unbatchable.has(batch)) {
+      this.#sizeFor(this.#declaredBatch);
+      return false;
+    }
+    if (this.#resizeBlocker)
+      throw new UnsupportedError(`this model cannot change its batch size: ${this.#resizeBlocker}`);
+    try {
+      this.#native.resizeInputs(this.#inputs.map((input) => [batch, ...input.shape.slice(1)]));
+    } catch (error) {
+      // Leave the model usable at the shapes it declares.
+      this.#native.resizeInputs(this.#inputs.map((input) => [...input.shape]));
+      this.#batch = this.#declaredBatch;
+      this.#currentOutputs = this.#outputs;
+      throw error;
+    }
+    const outputs = this.#native.info().outputs.map((raw) => toTensorInfo(raw, 'output'));
+    const follows = outputs.every(
+      (output, i) => output.shape[0] === (this.#outputs[i]!.shape[0]! / this.#declaredBatch) * batch,
+    );
+    this.#batch = batch;
+    this.#currentOutputs = outputs;
+    if (follows) return true;
+    this.#unbatchable.add(batch);
+    this.#sizeFor(this.#declaredBatch);
+    return false;
   }
 
   #wrap(raw: RawOutput[]): Tensor[] {
     return raw.map((output, index) => {
-      const info = this.#outputs[index]!;
+      const info = this.#currentOutputs[index]!;
       return toTensor(info, info.dtype, output.shape, output.data);
     });
   }
@@ -80,50 +127,84 @@ class NativeModel implements Model {
     if (this.#pending > 0) {
       throw new ModelBusyError(`${this.#pending} async run(s) are queued on this model; await them, or use runAsync`);
     }
-    const outputs = this.#wrap(this.#native.run(this.#bytes(inputs), options !== undefined));
+    const { arrays, batch } = this.#prepare(inputs);
+    let outputs: Tensor[];
+    if (this.#sizeFor(batch)) {
+      outputs = this.#wrap(this.#native.run(arrays.map(asBytes), options !== undefined));
+    } else {
+      const stacker = itemStacker(batch);
+      for (let i = 0; i < batch; i++)
+        stacker.add(
+          i,
+          this.#wrap(
+            this.#native.run(
+              arrays.map((a) => asBytes(itemOf(a, batch, i))),
+              true,
+            ),
+          ),
+        );
+      outputs = stacker.done();
+    }
     return options ? options.consume(outputs) : outputs;
   }
 
   public runAsync(inputs: Inputs): Promise<Tensor[]>;
   public runAsync<T>(inputs: Inputs, options: RunOptions<T>): Promise<T>;
   public runAsync<T>(inputs: Inputs, options?: RunOptions<T>): Promise<Tensor[] | T> {
-    // Capture the caller's stack now: the rejection arrives from the thread pool.
+    // Capture the caller's stack now: a native failure arrives from the thread pool.
     const stack = new Error().stack;
+    let prepared: { arrays: readonly Uint8Array[]; batch: number };
+    try {
+      const checked = this.#prepare(inputs);
+      // Copied now: a caller that reuses its buffer must not change a queued run.
+      prepared = { arrays: checked.arrays.map((a) => asBytes(a).slice()), batch: checked.batch };
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const native = async (arrays: readonly Uint8Array[], reuse: boolean): Promise<Tensor[]> => {
+      try {
+        return this.#wrap(await this.#native.runAsync([...arrays], reuse));
+      } catch (error) {
+        const typed = toError(error);
+        if (stack) typed.stack = `${typed.name}: ${typed.message}\n${stack.split('\n').slice(1).join('\n')}`;
+        throw typed;
+      }
+    };
     this.#pending++;
     const run = this.#queue
       .then(async () => {
         this.#assertOpen();
-        const outputs = this.#wrap(await this.#native.runAsync(this.#bytes(inputs), options !== undefined));
-        // The queue holds until consume is done with the reused buffers.
+        const { arrays, batch } = prepared;
+        let outputs: Tensor[];
+        if (this.#sizeFor(batch)) outputs = await native(arrays, options !== undefined);
+        else {
+          const stacker = itemStacker(batch);
+          const size = (a: Uint8Array) => a.length / batch;
+          for (let i = 0; i < batch; i++)
+            stacker.add(
+              i,
+              await native(
+                arrays.map((a) => a.subarray(i * size(a), (i + 1) * size(a))),
+                true,
+              ),
+            );
+          outputs = stacker.done();
+        }
+        // The queue holds until consume is done with the reused buffers; its own errors keep their stack.
         return options ? await options.consume(outputs) : outputs;
       })
       .finally(() => {
         this.#pending--;
       });
     this.#queue = run.catch(() => undefined);
-    return run.catch((error: unknown) => {
-      const typed = toError(error);
-      if (stack) typed.stack = `${typed.name}: ${typed.message}\n${stack.split('\n').slice(1).join('\n')}`;
-      throw typed;
-    });
+    return run;
   }
 
+  /** Sizes the interpreter for `batch` ahead of runs at it (a run sizes it anyway). */
   public resizeBatch(batch: number): void {
     this.#assertOpen();
     if (!Number.isInteger(batch) || batch < 1) throw new InputError(`batch must be a positive integer, got ${batch}`);
-    if (this.#inputs.every((input) => input.shape[0] === batch)) return;
-    if (this.#resizeBlocker)
-      throw new UnsupportedError(`this model cannot change its batch size: ${this.#resizeBlocker}`);
-    try {
-      this.#native.resizeInputs(this.#inputs.map((input) => [batch, ...input.shape.slice(1)]));
-    } catch (error) {
-      // Leave the model usable at the shapes it had.
-      this.#native.resizeInputs(this.#inputs.map((input) => [...input.shape]));
-      throw error;
-    }
-    const info = this.#native.info();
-    this.#inputs = info.inputs.map((raw) => toTensorInfo(raw, 'input'));
-    this.#outputs = info.outputs.map((raw) => toTensorInfo(raw, 'output'));
+    this.#sizeFor(batch);
   }
 
   public dispose(): void {

@@ -1,6 +1,14 @@
 import type { LiteRt } from '@litertjs/core';
-import { asBytes } from '../../dtypes.js';
-import { InferenceError, ModelDisposedError, ModelLoadError, oneLine, UnsupportedError } from '../../errors.js';
+import { asBytes, type TypedArray } from '../../dtypes.js';
+import {
+  InferenceError,
+  InputError,
+  ModelDisposedError,
+  ModelLoadError,
+  oneLine,
+  UnsupportedError,
+} from '../../errors.js';
+import { itemOf, itemStacker } from '../batching.js';
 import { prepareInputs } from '../prepareInputs.js';
 import { zeroInputs } from '../syntheticInputs.js';
 import { toTensor, toTensorInfo } from '../tensorInfo.js';
@@ -206,12 +214,20 @@ class WasmModel implements Model {
   #run(inputs: Inputs): Tensor[] {
     if (this.#disposed) throw new ModelDisposedError();
     const prepared = prepareInputs(this.inputs, inputs);
-    if (prepared.batch !== undefined) this.resizeBatch(prepared.batch);
+    const batch = prepared.batch;
+    if (batch === undefined) return this.#runOne(prepared.arrays);
+    // LiteRT.js runs a model at its own shapes: a batch runs item by item.
+    const stacker = itemStacker(batch);
+    for (let i = 0; i < batch; i++) stacker.add(i, this.#runOne(prepared.arrays.map((a) => itemOf(a, batch, i))));
+    return stacker.done();
+  }
+
+  #runOne(arrays: readonly TypedArray[]): Tensor[] {
     const wasm = this.#wasm;
     const buffers: TensorBuffer[] = [];
     let outputs: TensorBuffer[] = [];
     try {
-      prepared.arrays.forEach((array, index) => {
+      arrays.forEach((array, index) => {
         const type = this.#model.getInputTensorType(SIGNATURE, index);
         const buffer = wasm.LiteRtTensorBuffer.createManaged(
           this.#environment,
@@ -249,21 +265,30 @@ class WasmModel implements Model {
   public runAsync(inputs: Inputs): Promise<Tensor[]>;
   public runAsync<T>(inputs: Inputs, options: RunOptions<T>): Promise<T>;
   public runAsync<T>(inputs: Inputs, options?: RunOptions<T>): Promise<Tensor[] | T> {
+    // Checked and copied now: a caller that reuses its buffer must not change a queued run.
+    let copied: Inputs;
+    try {
+      const prepared = prepareInputs(this.inputs, inputs);
+      copied = prepared.arrays.map((array, i) => ({
+        data: array.slice(),
+        shape: [prepared.batch ?? this.inputs[i]!.shape[0]!, ...this.inputs[i]!.shape.slice(1)],
+      }));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     // WASM runs on the main thread; queueing keeps the Model contract (one run at a time, in order).
     const run = this.#queue.then(async () => {
-      const outputs = this.#run(inputs);
+      const outputs = this.#run(copied);
       return options ? await options.consume(outputs) : outputs;
     });
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
+  /** Nothing to size: LiteRT.js keeps the model's own shapes, and runs a batch item by item. */
   public resizeBatch(batch: number): void {
     if (this.#disposed) throw new ModelDisposedError();
-    if (this.inputs.every((info) => info.shape[0] === batch)) return;
-    throw new UnsupportedError(
-      'changing the batch size needs the native engine; the WASM engine runs the model at its own shapes',
-    );
+    if (!Number.isInteger(batch) || batch < 1) throw new InputError(`batch must be a positive integer, got ${batch}`);
   }
 
   public dispose(): void {
