@@ -125,14 +125,45 @@ describe('ingest: publishing', () => {
     expect(await versions('face')).toEqual([1, 2]);
   });
 
-  it('two uploads of one name at once get two distinct versions', async () => {
+  it('two uploads of one name at once get distinct versions, the later upload the higher one', async () => {
     const handler = ingestHandler();
     const etag = await s3.put(bucket, 'uploads/face.tflite', FACE);
-    // Two PUTs of the same bytes: same ETag, distinct sequencers.
-    const events = [0, 1].map(() => s3Event(bucket, [{ key: 'uploads/face.tflite', size: FACE.length, etag }]));
-    const results = await Promise.all(events.map((event) => invoke(handler, event)));
-    expect(results.map((r) => (r.outcomes[0] as { version: number }).version).sort()).toEqual([1, 2]);
-    expect(await versions('face')).toEqual([1, 2]);
+    // Two PUTs of the same bytes: same ETag, distinct sequencers (the second is the later upload).
+    const events = ['0062D5F1A0B3C4D500', '0062D5F1A0B3C4D501'].map((sequencer) =>
+      s3Event(bucket, [{ key: 'uploads/face.tflite', size: FACE.length, etag, sequencer }]),
+    );
+    const [older, later] = await Promise.all(events.map((event) => invoke(handler, event)));
+    const laterOutcome = later!.outcomes[0] as { status: string; version: number };
+    expect(laterOutcome.status).toBe('published');
+    // The older one either got the lower number, or lost the race to a later claim and is not published.
+    const olderOutcome = older!.outcomes[0] as { status: string; version?: number };
+    if (olderOutcome.status === 'published') expect(olderOutcome.version).toBeLessThan(laterOutcome.version);
+    else expect(olderOutcome.status).toBe('skipped');
+    expect((await versions('face')).at(-1)).toBe(laterOutcome.version);
+  });
+
+  it('versions follow upload order, not the order checks finish or events arrive', async () => {
+    const handler = ingestHandler();
+    const slowPolicy = JSON.stringify({ task: 'face-detection', compress: { mode: 'float16' } });
+    await s3.put(bucket, 'uploads/face.json', slowPolicy);
+    const etag = await s3.put(bucket, 'uploads/face.tflite', FACE);
+    const event = (sequencer: string) =>
+      s3Event(bucket, [{ key: 'uploads/face.tflite', size: FACE.length, etag, sequencer }]);
+    // The older upload's event arrives first, and its checks (with compression) take longer than the newer one's.
+    const older = invoke(handler, event('0062D5F1A0B3C4D510'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const newer = await invoke(handler, event('0062D5F1A0B3C4D511'));
+    const olderResult = await older;
+    expect((newer.outcomes[0] as { version: number }).version).toBeGreaterThan(
+      (olderResult.outcomes[0] as { version: number }).version,
+    );
+    // An event that arrives after a later upload's has been claimed is refused, whatever its checks would say.
+    const stale = await invoke(handler, event('0062D5F1A0B3C4D50F'));
+    expect(stale.outcomes[0]).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/a later upload of uploads\/face\.tflite already has version \d+/),
+    });
+    expect(stale.batchItemFailures).toEqual([]);
   });
 
   it('an upload with an int8 policy and a calibration prefix publishes the compressed model with its report', async () => {

@@ -119,7 +119,9 @@ const ingestUpload = async (
   const name = uploadName(upload.key, config.uploadsPrefix);
   if (name === undefined) return { status: 'skipped', key: upload.key, reason: 'not an uploads/<name>.tflite key' };
   const errorKey = `${config.uploadsPrefix}${name}.error.json`;
+  let release: (() => Promise<void>) | undefined;
   const reject = async (rejection: IngestRejection): Promise<IngestOutcome> => {
+    await release?.();
     await store.putJson(errorKey, {
       error: rejection.message,
       stage: rejection.stage,
@@ -143,12 +145,27 @@ const ingestUpload = async (
     const ledger = new VersionLedger(store, `${config.modelsPrefix}${name}/`);
     const done = await ledger.marker(uploadId);
     if (done?.state === 'published') return { status: 'duplicate', name, version: done.version };
+    // Claimed on receipt, in upload order: the checks below take as long as they take.
+    const claim = await ledger.claim(uploadId, { key: upload.key, sequencer: upload.sequencer });
+    if ('superseded' in claim) {
+      logger.warn('upload superseded by a later one', { key: upload.key, laterVersion: claim.superseded });
+      return {
+        status: 'skipped',
+        key: upload.key,
+        reason: `a later upload of ${upload.key} already has version ${claim.superseded}`,
+      };
+    }
+    const { marker, owner } = claim;
+    if (!owner) return { status: 'duplicate', name, version: marker.version };
+    release = () => ledger.release(marker);
     const object = await store.get(
       upload.key,
       upload.versionId ? { versionId: upload.versionId } : { ifMatch: upload.etag },
     );
-    if (!object)
+    if (!object) {
+      await release();
       return { status: 'skipped', key: upload.key, reason: 'replaced by a newer upload, which has its own event' };
+    }
     if (object.bytes.length > config.maxUploadBytes)
       throw new IngestRejection(
         'size',
@@ -157,8 +174,6 @@ const ingestUpload = async (
     const policy = await readPolicy(store, `${config.uploadsPrefix}${name}.json`);
     const checks = await checkModel(object.bytes, policy, config.threads);
     const compressed = policy.compress ? await compressUpload(object.bytes, policy, store, config) : undefined;
-    const { marker, owner } = await ledger.claim(uploadId);
-    if (!owner) return { status: 'duplicate', name, version: marker.version };
     const prefix = ledger.versionPrefix(marker.version);
     // model.tflite last: the repository sees the version only once it is complete.
     await store.putJson(`${prefix}model.json`, manifestOf(policy));
