@@ -49,6 +49,11 @@ const loadServerConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig =>
       `environment variable TFLITE_ENGINE must be auto, native or wasm, got ${JSON.stringify(engine)}`,
     );
   }
+  // A URL scheme other than s3:// would otherwise be taken for a relative folder named "https:".
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repository) && !repository.startsWith('s3://'))
+    throw new ConfigError(
+      `environment variable MODEL_REPOSITORY must be a directory or s3://bucket/prefix, got ${JSON.stringify(repository)}`,
+    );
   return {
     modelRepository: repository.startsWith('s3://') ? repository : resolve(repository),
     cacheBytes:

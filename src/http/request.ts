@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { InputError, PayloadTooLargeError } from '../errors.js';
+import { parseJsonText } from '../protocols/jsonText.js';
 
 /** The parts of an API Gateway v2 event a route needs, decoded once. */
 interface HttpRequest {
@@ -42,7 +43,7 @@ const toRequest = (event: APIGatewayProxyEventV2, maxBodyBytes = DEFAULT_MAX_BOD
 const jsonBody = (request: HttpRequest): unknown => {
   if (request.body.length === 0) throw new InputError('the request body is empty; send JSON');
   try {
-    return JSON.parse(request.body.toString('utf8'));
+    return parseJsonText(request.body.toString('utf8'));
   } catch (error) {
     throw new InputError(`the request body is not valid JSON: ${(error as Error).message}`);
   }

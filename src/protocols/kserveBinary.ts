@@ -1,6 +1,7 @@
 import { DTYPES, elementCount } from '../dtypes.js';
 import type { Tensor } from '../engine/types.js';
 import { InputError } from '../errors.js';
+import { parseJsonText } from './jsonText.js';
 import { isRecord, type KserveInferResponse } from './kserve.js';
 
 /**
@@ -24,7 +25,7 @@ const splitBinaryRequest = (body: Buffer, headerLength: string): BinaryRequest =
   }
   let json: unknown;
   try {
-    json = JSON.parse(body.subarray(0, length).toString('utf8'));
+    json = parseJsonText(body.subarray(0, length).toString('utf8'));
   } catch (error) {
     throw new InputError(`the JSON header of the binary request is not valid JSON: ${(error as Error).message}`);
   }

@@ -1,6 +1,7 @@
 import { allocate, type DType, elementCount, type TypedArray } from '../dtypes.js';
 import { InputError } from '../errors.js';
 import { fromHalf, toHalf } from '../float16.js';
+import { nonFiniteMarker } from './jsonText.js';
 
 /**
  * JSON ⇄ typed arrays for tensor payloads (KServe v2 `data`, TF Serving
@@ -18,8 +19,15 @@ const flatten = (data: unknown, what: string): (number | boolean)[] => {
     if (Array.isArray(value)) {
       if (depth > MAX_DEPTH) throw new InputError(`${what}: data is nested more than ${MAX_DEPTH} deep`);
       for (const item of value) walk(item, depth + 1);
-    } else if (typeof value === 'number' || typeof value === 'boolean') {
+    } else if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
       out.push(value);
+    } else if (typeof value === 'number') {
+      // JSON.parse makes a literal beyond a double's range Infinity: refuse it rather than guess.
+      throw new InputError(
+        `${what}: element ${out.length} is a number too large for any tensor type; write Infinity or -Infinity to mean them`,
+      );
+    } else if (nonFiniteMarker(value) !== undefined) {
+      out.push(nonFiniteMarker(value)!);
     } else {
       throw new InputError(
         `${what}: element ${out.length} is ${value === null ? 'null' : typeof value}, expected a number`,
@@ -36,6 +44,12 @@ const INTEGER_RANGES: Partial<Record<DType, [number, number]>> = {
   int16: [-32768, 32767],
   int32: [-2147483648, 2147483647],
   int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+/** Largest finite value of each float type (float16 rounds to infinity above 65520). */
+const FLOAT_MAX: Partial<Record<DType, number>> = {
+  float16: 65504,
+  float32: 3.4028234663852886e38,
 };
 
 /** Converts JSON values to a typed array of `dtype`, refusing what would not survive the conversion. */
@@ -60,6 +74,12 @@ const toTypedArray = (values: readonly (number | boolean)[], dtype: DType, what:
       if (dtype === 'int64') (array as BigInt64Array)[i] = BigInt(value);
       else array[i] = value;
       return;
+    }
+    const max = FLOAT_MAX[dtype] ?? Number.POSITIVE_INFINITY;
+    if (Number.isFinite(value) && Math.abs(value) > max) {
+      throw new InputError(
+        `${what}: element ${i} is ${value}, beyond the range of ${dtype} (±${max}); write Infinity or -Infinity to mean them`,
+      );
     }
     array[i] = dtype === 'float16' ? toHalf(value) : value;
   });

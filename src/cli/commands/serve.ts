@@ -1,3 +1,4 @@
+import { getNumberFromEnv } from '../../config/env.js';
 import { loadServerConfig } from '../../config/serverConfig.js';
 import { createPredictService } from '../../http/createPredictService.js';
 import { startLocalServer } from '../../server/localServer.js';
@@ -24,7 +25,13 @@ PRELOAD_MODELS, MODEL_REFRESH_SECONDS, TFLITE_NUM_THREADS, TFLITE_ENGINE.
   options: { port: { type: 'string', short: 'p' }, host: { type: 'string' }, models: { type: 'string' } },
   async run(args, io) {
     positionals(args);
-    const port = integerFlag(args, 'port', Number(process.env.PORT ?? 3000), 0, 65535)!;
+    const port = integerFlag(
+      args,
+      'port',
+      getNumberFromEnv({ key: 'PORT', defaultValue: 3000, min: 0, max: 65535, integer: true }),
+      0,
+      65535,
+    )!;
     const models = stringFlag(args, 'models');
     // Locally, EMF metrics on stdout are noise unless asked for.
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

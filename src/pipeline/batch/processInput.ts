@@ -3,6 +3,7 @@ import type { ObjectStore } from '../../aws/objectStore.js';
 import { InputError, oneLine, toError } from '../../errors.js';
 import type { PredictService } from '../../http/createPredictService.js';
 import { statusOf } from '../../http/httpErrors.js';
+import { parseJsonText } from '../../protocols/jsonText.js';
 import { isModelName } from '../../repository/names.js';
 import type { S3Upload } from '../s3Events.js';
 import type { BatchConfig } from './batchConfig.js';
@@ -25,7 +26,7 @@ const IMAGE_TYPES: Readonly<Record<string, string>> = {
 
 const parseJson = (bytes: Uint8Array): unknown => {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return parseJsonText(new TextDecoder().decode(bytes));
   } catch (error) {
     throw new InputError(`the request file is not valid JSON: ${oneLine(toError(error).message)}`);
   }
