@@ -5,7 +5,7 @@
 // External, because they come from the Lambda layer through NODE_PATH:
 // the native addon (tflite-serverless-native), sharp and its libvips, and
 // LiteRT.js (whose .wasm files must sit next to its code).
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -25,9 +25,10 @@ const names = readdirSync(join(root, 'functions'), { withFileTypes: true })
   .map((entry) => entry.name);
 
 for (const name of names) {
-  await build({
+  const { outputFiles } = await build({
     entryPoints: [join(root, 'functions', name, 'index.ts')],
     outfile: join(root, 'dist', 'functions', name, 'index.mjs'),
+    write: false,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -42,5 +43,11 @@ for (const name of names) {
     },
     logLevel: 'warning',
   });
+  // Each file beside, then renamed over: a running process never reads half a bundle.
+  for (const file of outputFiles) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    writeFileSync(`${file.path}.${process.pid}.tmp`, file.contents);
+    renameSync(`${file.path}.${process.pid}.tmp`, file.path);
+  }
   console.log(`bundled dist/functions/${name}/index.mjs`);
 }

@@ -8,7 +8,7 @@
 // Output: DIR/tflite_native.node and DIR/libtensorflowlite_c.so, found by the
 // addon through rpath $ORIGIN (the layer keeps them side by side).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,7 +69,9 @@ const args = [
   '-Wl,--as-needed',
   '-s',
   '-o',
-  join(out, 'tflite_native.node'),
+  // Written beside, then renamed over: a running server keeps the inode it
+  // mapped, where writing in place would change its code under it (SIGSEGV).
+  `${join(out, 'tflite_native.node')}.${process.pid}.tmp`,
 ];
 try {
   execFileSync(target.compiler, args, { stdio: 'inherit' });
@@ -79,7 +81,20 @@ try {
       ? 'install the cross compiler: apt-get install g++-aarch64-linux-gnu'
       : 'install a C++ compiler: apt-get install g++';
   console.error(`tflite native addon: ${target.compiler} failed (${error.message}); ${hint}`);
+  rmSync(`${join(out, 'tflite_native.node')}.${process.pid}.tmp`, { force: true });
   process.exit(1);
 }
-copyFileSync(join(libDir, 'libtensorflowlite_c.so'), join(out, 'libtensorflowlite_c.so'));
+renameSync(`${join(out, 'tflite_native.node')}.${process.pid}.tmp`, join(out, 'tflite_native.node'));
+const library = join(out, 'libtensorflowlite_c.so');
+const same = (() => {
+  try {
+    return readFileSync(library).equals(readFileSync(join(libDir, 'libtensorflowlite_c.so')));
+  } catch {
+    return false;
+  }
+})();
+if (!same) {
+  copyFileSync(join(libDir, 'libtensorflowlite_c.so'), `${library}.${process.pid}.tmp`);
+  renameSync(`${library}.${process.pid}.tmp`, library);
+}
 console.log(`tflite native addon: built ${join(out, 'tflite_native.node')}`);

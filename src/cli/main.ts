@@ -1,3 +1,4 @@
+import { nativeLogs } from '../engine/loadModel.js';
 import { TflsError } from '../errors.js';
 import { type Command, type CommandIo, parse, UsageError } from './command.js';
 import { bench } from './commands/bench.js';
@@ -15,7 +16,8 @@ Serve, inspect, benchmark and compress TensorFlow Lite models.
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join('\n')}
 
-Run "tfls <command> --help" for a command's options.
+Run "tfls <command> --help" for a command's options; --verbose shows
+TFLite's own messages as it loads models.
 `;
 
 /** One line, no stack: the CLI's users get messages, not traces. */
@@ -37,7 +39,9 @@ const main = async (
   argv: readonly string[],
   io: CommandIo = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> => {
-  const [name, ...rest] = argv;
+  // --verbose anywhere: TFLite's own load-time messages on stderr.
+  if (argv.includes('--verbose')) nativeLogs.verbose = true;
+  const [name, ...rest] = argv.filter((arg) => arg !== '--verbose');
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(overview());
     return name === undefined ? 2 : 0;

@@ -11,6 +11,13 @@ import type { EngineChoice, LoadOptions, Model } from './types.js';
 import { WasmModel } from './wasm/WasmModel.js';
 
 const DEFAULT_MAX_TENSOR_BYTES = 2 ** 30;
+
+/**
+ * Whether TFLite may print to stderr while it loads (its XNNPACK INFO line,
+ * its own copies of errors the caller gets anyway): off unless TFLS_VERBOSE=1
+ * or the CLI's --verbose turns it on.
+ */
+const nativeLogs = { verbose: process.env.TFLS_VERBOSE === '1' };
 const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'wasm'];
 
 // TFLite 2.9 crashes re-preparing DENSIFY after an input resize.
@@ -25,6 +32,7 @@ const loadNative = (bytes: Uint8Array, file: TfliteFile, options: LoadOptions): 
     threads: resolveThreads(options.threads),
     xnnpack: options.xnnpack ?? true,
     maxTensorBytes: options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES,
+    quiet: !nativeLogs.verbose,
   });
   return new NativeModel(native, resizeBlocker(file));
 };
@@ -81,4 +89,4 @@ const loadModel = async (source: Uint8Array | string, options: LoadOptions = {})
   }
 };
 
-export { loadModel };
+export { loadModel, nativeLogs };

@@ -1,8 +1,13 @@
 #include "interpreter.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
+#include <optional>
 
 #include "tensorflow/lite/c/common.h"
 #include "xnnpack_delegate.h"
@@ -82,7 +87,43 @@ std::string Interpreter::TakeErrors() {
   return errors.empty() ? "no details from TFLite" : errors;
 }
 
+namespace {
+
+// fd 2 to /dev/null while it lives. One at a time across threads (workers):
+// the descriptor table is the process's.
+class StderrSilence {
+ public:
+  StderrSilence() : lock_(Mutex()) {
+    std::fflush(stderr);
+    saved_ = dup(STDERR_FILENO);
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (saved_ >= 0 && null >= 0) dup2(null, STDERR_FILENO);
+    if (null >= 0) close(null);
+  }
+  ~StderrSilence() {
+    std::fflush(stderr);
+    if (saved_ >= 0) {
+      dup2(saved_, STDERR_FILENO);
+      close(saved_);
+    }
+  }
+  StderrSilence(const StderrSilence&) = delete;
+  StderrSilence& operator=(const StderrSilence&) = delete;
+
+ private:
+  static std::mutex& Mutex() {
+    static std::mutex mutex;
+    return mutex;
+  }
+  std::lock_guard<std::mutex> lock_;
+  int saved_ = -1;
+};
+
+}  // namespace
+
 std::unique_ptr<Interpreter> Interpreter::Create(const uint8_t* data, size_t size, const InterpreterOptions& options) {
+  std::optional<StderrSilence> silence;
+  if (options.quiet) silence.emplace();
   std::unique_ptr<Interpreter> self(new Interpreter());
   self->threads_ = options.threads;
   self->max_tensor_bytes_ = options.max_tensor_bytes;

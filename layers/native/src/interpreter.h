@@ -36,6 +36,11 @@ struct InterpreterOptions {
   // damaged or hostile model (a huge PAD, a giant RESHAPE) is refused before
   // it can exhaust memory or run for minutes.
   double max_tensor_bytes = 1024.0 * 1024.0 * 1024.0;
+  // TFLite 2.9 prints to stderr while it loads (the XNNPACK INFO line, its
+  // own flatbuffer errors) and has no switch for it: quiet sends fd 2 to
+  // /dev/null for the duration of Create. Its errors still reach the caller
+  // through the error reporter.
+  bool quiet = true;
 };
 
 struct Quantization {

@@ -53,7 +53,7 @@ Napi::Function NativeModel::Define(Napi::Env env) {
                       InstanceMethod<&NativeModel::Dispose>("dispose")});
 }
 
-// new NativeModel(bytes: Uint8Array, {threads: number, xnnpack: boolean, maxTensorBytes: number})
+// new NativeModel(bytes: Uint8Array, {threads: number, xnnpack: boolean, maxTensorBytes: number, quiet: boolean})
 NativeModel::NativeModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeModel>(info) {
   Napi::Env env = info.Env();
   auto bytes = info[0].As<Napi::Uint8Array>();
@@ -62,6 +62,7 @@ NativeModel::NativeModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
   options.threads = js_options.Get("threads").As<Napi::Number>().Int32Value();
   options.use_xnnpack = js_options.Get("xnnpack").As<Napi::Boolean>().Value();
   options.max_tensor_bytes = js_options.Get("maxTensorBytes").As<Napi::Number>().DoubleValue();
+  options.quiet = js_options.Get("quiet").As<Napi::Boolean>().Value();
   try {
     interpreter_ = Interpreter::Create(bytes.Data(), bytes.ByteLength(), options);
   } catch (const EngineError& error) {

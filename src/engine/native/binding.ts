@@ -50,7 +50,7 @@ interface RawNativeModel {
 interface Binding {
   NativeModel: new (
     bytes: Uint8Array,
-    options: { threads: number; xnnpack: boolean; maxTensorBytes: number },
+    options: { threads: number; xnnpack: boolean; maxTensorBytes: number; quiet: boolean },
   ) => RawNativeModel;
   setErrorFactory(factory: (code: string, message: string) => Error): void;
   tfliteVersion(): string;
