@@ -2,7 +2,8 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string> };
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+// Exactly this: KServe's Python SDK reads the error only when the type is exactly application/json (JSON is UTF-8 by definition).
+const JSON_TYPE = 'application/json';
 
 const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
   statusCode,

@@ -132,4 +132,11 @@ const inferShape = (data: unknown, what: string): number[] => {
   return shape;
 };
 
-export { flatten, inferShape, nest, toJsonValues, toTypedArray };
+/**
+ * A tensor's shape as model metadata reports it: the batch dimension -1,
+ * since every request runs at its own batch (by resizing, or item by item).
+ */
+const servedShape = (shape: readonly number[]): number[] =>
+  shape.length > 0 && shape[0] === 1 ? [-1, ...shape.slice(1)] : [...shape];
+
+export { flatten, inferShape, nest, servedShape, toJsonValues, toTypedArray };

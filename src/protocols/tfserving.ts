@@ -2,7 +2,7 @@ import { type DType, elementCount } from '../dtypes.js';
 import type { InputValue, Tensor, TensorInfo } from '../engine/types.js';
 import { InputError } from '../errors.js';
 import { isRecord } from './kserve.js';
-import { flatten, inferShape, nest, toJsonValues, toTypedArray } from './tensorJson.js';
+import { flatten, inferShape, nest, servedShape, toJsonValues, toTypedArray } from './tensorJson.js';
 
 /**
  * TensorFlow Serving's REST predict API (tensorflow_serving/g3doc/api_rest.md):
@@ -70,14 +70,34 @@ const stack = (
       );
     }
     exampleShape = shape;
-    values.push(...flatten(Array.isArray(example) ? example : [example], `${what}[${i}]`));
+    // A loop, not push(...): an instance of 150,528 values would overflow the call stack.
+    for (const value of flatten(Array.isArray(example) ? example : [example], `${what}[${i}]`)) values.push(value);
   });
   return { data: toTypedArray(values, info.dtype, what), shape: [examples.length, ...(exampleShape ?? [])] };
+};
+
+/** The one signature a TFLite model serves here (its first subgraph), as TF Serving names a default. */
+const SIGNATURE = 'serving_default';
+
+/** {"b64"} columnar inputs: one, a list, or under the single input's name. */
+const columnarImages = (columns: unknown, infos: readonly TensorInfo[]): Uint8Array[] | undefined => {
+  const only = infos.length === 1 ? infos[0]!.name : undefined;
+  const value =
+    only && isRecord(columns) && Object.keys(columns).length === 1 && only in columns ? columns[only] : columns;
+  if (isB64(value)) return [decodeB64(value, 'inputs')];
+  if (Array.isArray(value) && value.length > 0 && value.every(isB64))
+    return value.map((item, i) => decodeB64(item, `inputs[${i}]`));
+  return undefined;
 };
 
 /** Parses a :predict body against the model's inputs. */
 const parsePredictRequest = (body: unknown, infos: readonly TensorInfo[]): ParsedPredict => {
   if (!isRecord(body)) throw new InputError('the request body must be a JSON object with "instances" or "inputs"');
+  const signature = body.signature_name;
+  if (signature !== undefined && signature !== '' && signature !== SIGNATURE)
+    throw new InputError(
+      `signature_name ${JSON.stringify(signature)} is not a signature of this model; it serves ${JSON.stringify(SIGNATURE)}`,
+    );
   const hasInstances = 'instances' in body;
   const hasInputs = 'inputs' in body;
   if (hasInstances === hasInputs)
@@ -109,6 +129,8 @@ const parsePredictRequest = (body: unknown, infos: readonly TensorInfo[]): Parse
     return { kind: 'tensors', format: 'row', inputs };
   }
   const columns = body.inputs;
+  const images = columnarImages(columns, infos);
+  if (images) return { kind: 'images', images };
   if (infos.length === 1 && !(isRecord(columns) && infos[0]!.name in columns)) {
     return { kind: 'tensors', format: 'columnar', inputs: [toInput(columns, infos[0]!, 'inputs')] };
   }
@@ -166,7 +188,10 @@ const TF_DTYPES: Readonly<Record<DType, string>> = {
 
 const tensorSpec = (info: TensorInfo) => ({
   dtype: TF_DTYPES[info.dtype],
-  tensor_shape: { dim: info.shape.map((size) => ({ size: String(size), name: '' })), unknown_rank: false },
+  tensor_shape: {
+    dim: servedShape(info.shape).map((size) => ({ size: String(size), name: '' })),
+    unknown_rank: false,
+  },
   name: info.name,
 });
 
@@ -181,7 +206,7 @@ const modelMetadata = (
   metadata: {
     signature_def: {
       signature_def: {
-        serving_default: {
+        [SIGNATURE]: {
           inputs: Object.fromEntries(inputs.map((i) => [i.name, tensorSpec(i)])),
           outputs: Object.fromEntries(outputs.map((o) => [o.name, tensorSpec(o)])),
           method_name: 'tensorflow/serving/predict',

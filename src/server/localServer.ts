@@ -13,7 +13,7 @@ interface LocalServer {
 }
 
 const sendJson = (response: import('node:http').ServerResponse, status: number, body: unknown): void => {
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
 };
 

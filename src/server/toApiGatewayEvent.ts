@@ -13,7 +13,9 @@ const toApiGatewayEvent = (request: IncomingMessage, body: Buffer): APIGatewayPr
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
   const contentType = headers['content-type'] ?? '';
-  const binary = body.length > 0 && !TEXT.test(contentType);
+  const encoding = (headers['content-encoding'] ?? 'identity').toLowerCase();
+  // A compressed body is bytes whatever its type, as API Gateway treats it.
+  const binary = body.length > 0 && (!TEXT.test(contentType) || (encoding !== 'identity' && encoding !== ''));
   const now = new Date();
   return {
     version: '2.0',

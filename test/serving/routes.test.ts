@@ -39,8 +39,8 @@ describe('KServe v2 server routes', () => {
         name: 'linear',
         versions: ['1'],
         platform: 'tensorflow_lite',
-        inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2] }],
-        outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 3] }],
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }],
+        outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 3] }],
         parameters: { version: '1', engine: 'native', delegate: 'xnnpack', threads: 1, task: 'raw' },
       });
     }
@@ -118,7 +118,7 @@ describe('TensorFlow Serving routes', () => {
       dtype: 'DT_FLOAT',
       tensor_shape: {
         dim: [
-          { size: '1', name: '' },
+          { size: '-1', name: '' },
           { size: '2', name: '' },
         ],
         unknown_rank: false,

@@ -1,6 +1,7 @@
 import { DTYPES } from '../../dtypes.js';
 import { ModelUnavailableError, NotFoundError } from '../../errors.js';
 import { BINARY_HEADER, binaryOutputs, splitBinaryRequest } from '../../protocols/kserveBinary.js';
+import { servedShape } from '../../protocols/tensorJson.js';
 import { serverTiming } from '../../serving/timings.js';
 import { leaseFor, type RouteContext, versionOf } from '../context.js';
 import { UnsupportedMediaTypeError } from '../httpErrors.js';
@@ -21,7 +22,7 @@ const kserveRoutes: readonly Route<RouteContext>[] = [
         const tensor = (t: { name: string; dtype: keyof typeof DTYPES; shape: readonly number[] }) => ({
           name: t.name,
           datatype: DTYPES[t.dtype].kserve,
-          shape: [...t.shape],
+          shape: servedShape(t.shape),
         });
         return json(200, {
           name: served.name,
@@ -64,9 +65,11 @@ const kserveRoutes: readonly Route<RouteContext>[] = [
     pattern: paths.kserveInfer,
     async handler(request, params, context) {
       const header = request.headers[BINARY_HEADER];
-      if (header === undefined && request.contentType !== '' && request.contentType !== 'application/json') {
+      // Any type is read as JSON (as TF Serving does, and curl -d sends form-urlencoded), but images and forms,
+      // which belong to :predict.
+      if (header === undefined && /^(image|multipart)\//.test(request.contentType)) {
         throw new UnsupportedMediaTypeError(
-          `unsupported Content-Type ${request.contentType}; send application/json, or the binary extension with ${BINARY_HEADER}`,
+          `unsupported Content-Type ${request.contentType} for /infer: send JSON, or the binary extension with ${BINARY_HEADER}; images go to /v1/models/<name>:predict`,
         );
       }
       const split = header === undefined ? undefined : splitBinaryRequest(request.body, header);

@@ -22,10 +22,13 @@ const readPredictBody = async (
     return { images: [request.body] };
   }
   if (type === 'multipart/form-data') return { images: await multipartImages(request, context.maxImagesPerRequest) };
-  if (type === '' || type === 'application/json' || type === 'text/json') return { json: jsonBody(request) };
-  throw new UnsupportedMediaTypeError(
-    `unsupported Content-Type ${type}; send application/json, multipart/form-data or ${[...IMAGE_TYPES].join(', ')}`,
-  );
+  if (type.startsWith('image/'))
+    throw new UnsupportedMediaTypeError(
+      `unsupported image type ${type}; send ${[...IMAGE_TYPES].join(', ')}, or JSON with {"b64": ...}`,
+    );
+  // TF Serving reads the body as JSON whatever the type says: curl -d sends
+  // application/x-www-form-urlencoded, and its documented examples rely on that.
+  return { json: jsonBody(request) };
 };
 
 /** TensorFlow Serving REST routes. */
