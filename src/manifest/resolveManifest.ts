@@ -100,6 +100,11 @@ const resolveManifest = async (
   if (!parsed.success)
     throw new ManifestError(`invalid model.json: ${z.prettifyError(parsed.error).replace(/\n\s*/g, ' ')}`);
   const raw = parsed.data;
+  // Only where it acts: elsewhere it would be a setting that silently does nothing.
+  if (raw.activation !== undefined && raw.task !== 'classification' && raw.task !== 'segmentation')
+    throw new ManifestError(
+      `model.json activation applies to classification and segmentation scores, not to task ${raw.task}${raw.task === 'landmarks' ? '; for visibility and presence use landmarks.activation' : ''}`,
+    );
   const input: ImageInputSpec = { ...INPUT_DEFAULTS[raw.task], tensor: 0, ...raw.input };
   if ((input.mean === undefined) !== (input.std === undefined))
     throw new ManifestError('model.json input.mean and input.std go together');
@@ -133,7 +138,7 @@ const resolveManifest = async (
       threshold: raw.threshold ?? 0,
     },
     segmentation: { output, activation: raw.activation ?? 'none' },
-    landmarks: { output, dims: raw.landmarks?.dims ?? 3 },
+    landmarks: { output, dims: raw.landmarks?.dims ?? 3, activation: raw.landmarks?.activation ?? 'sigmoid' },
   };
   return raw.task === 'face-detection' ? { ...manifest, faceDetection: faceDetection(raw, io, input) } : manifest;
 };

@@ -52,7 +52,13 @@ const manifestSchema = z.strictObject({
   maxAspectRatio: z.number().min(1).max(10000).optional(),
   output: tensorRef.optional(),
   activation: z.enum(['none', 'sigmoid', 'softmax']).optional(),
-  landmarks: z.strictObject({ dims: z.number().int().min(2).max(8).optional() }).optional(),
+  landmarks: z
+    .strictObject({
+      dims: z.number().int().min(2).max(8).optional(),
+      /** On visibility and presence: MediaPipe's models give logits, its graphs apply a sigmoid. */
+      activation: z.enum(['none', 'sigmoid']).optional(),
+    })
+    .optional(),
   faceDetection: z
     .strictObject({
       anchors: anchorsSchema.optional(),

@@ -53,6 +53,8 @@ interface LandmarksSpec {
   readonly output: string | number;
   /** Values per point: 3 (x, y, z) or 5 (x, y, z, visibility, presence). */
   readonly dims: number;
+  /** Applied to visibility and presence: sigmoid (probabilities, as MediaPipe reports them) or none (logits). */
+  readonly activation: 'none' | 'sigmoid';
 }
 
 interface ScoresSpec {

@@ -2,7 +2,7 @@ import type { Tensor, TensorInfo } from '../engine/types.js';
 import { InferenceError } from '../errors.js';
 import { type ImageTransform, toSource } from '../image/geometry.js';
 import type { ModelManifest } from '../manifest/types.js';
-import { pickOutput, realValues, round4 } from './outputs.js';
+import { pickOutput, realValues, round4, sigmoid } from './outputs.js';
 
 interface Landmark {
   readonly x: number;
@@ -38,13 +38,14 @@ const landmarks = (
     throw new InferenceError(
       `output ${tensor.name} has ${values.length} values, not a multiple of landmarks.dims ${dims}`,
     );
+  const probability = manifest.landmarks.activation === 'sigmoid' ? sigmoid : (v: number) => v;
   const points: Landmark[] = [];
   for (let i = 0; i < values.length; i += dims) {
     const { x, y } = toSource(transform, values[i]!, values[i + 1]!);
     const point: { -readonly [K in keyof Landmark]: Landmark[K] } = { x: round2(x), y: round2(y) };
     if (dims >= 3) point.z = round2(values[i + 2]! / transform.scaleX);
-    if (dims >= 4) point.visibility = round4(values[i + 3]!);
-    if (dims >= 5) point.presence = round4(values[i + 4]!);
+    if (dims >= 4) point.visibility = round4(probability(values[i + 3]!));
+    if (dims >= 5) point.presence = round4(probability(values[i + 4]!));
     points.push(point);
   }
   const scores: Record<string, number> = {};

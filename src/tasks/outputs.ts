@@ -41,4 +41,4 @@ const activate = (values: Float64Array, activation: 'none' | 'sigmoid' | 'softma
 
 const round4 = (value: number): number => Math.round(value * 10000) / 10000;
 
-export { activate, pickOutput, realValues, round4 };
+export { activate, pickOutput, realValues, round4, sigmoid };
