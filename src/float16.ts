@@ -32,8 +32,8 @@ const toHalf = (value: number): number => {
   return sign | (half + round);
 };
 
-/** half bits → number. */
-const fromHalf = (half: number): number => {
+/** half bits → number, computed. */
+const decodeHalf = (half: number): number => {
   const sign = half & 0x8000 ? -1 : 1;
   const exponent = (half >>> 10) & 0x1f;
   const mantissa = half & 0x3ff;
@@ -42,7 +42,18 @@ const fromHalf = (half: number): number => {
   return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 };
 
-const halvesToFloats = (halves: Uint16Array): Float32Array => Float32Array.from(halves, fromHalf);
+// Every half is exactly a float32: a 256 KB table makes decoding millions of
+// weights (compression's trials, float16 I/O) a lookup.
+const HALVES = Float32Array.from({ length: 0x10000 }, (_, bits) => decodeHalf(bits));
+
+/** half bits → number. */
+const fromHalf = (half: number): number => HALVES[half & 0xffff]!;
+
+const halvesToFloats = (halves: Uint16Array): Float32Array => {
+  const floats = new Float32Array(halves.length);
+  for (let i = 0; i < halves.length; i++) floats[i] = HALVES[halves[i]!]!;
+  return floats;
+};
 const floatsToHalves = (floats: ArrayLike<number>): Uint16Array =>
   Uint16Array.from(floats as ArrayLike<number>, toHalf);
 

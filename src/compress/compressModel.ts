@@ -7,7 +7,7 @@ import { TensorType } from '../tflite/generated/schema_generated.js';
 import { builtinCode, CUSTOM } from '../tflite/opcodes.js';
 import { readModel, type TfliteFile } from '../tflite/readModel.js';
 import { writeModel } from '../tflite/writeModel.js';
-import { dynamicRange } from './dynamicRange.js';
+import { dynamicRange, newQuantizeCache, type QuantizeCache } from './dynamicRange.js';
 import { expandFloat16 } from './expandFloat16.js';
 import { measureFidelity } from './fidelity.js';
 import { constantData, nameOf } from './graph.js';
@@ -88,6 +88,7 @@ const transform = (
   bytes: Uint8Array,
   mode: CompressMode,
   keep: ReadonlySet<string>,
+  cache?: QuantizeCache,
 ): { file: TfliteFile; result: TransformResult } => {
   const file = readModel(bytes);
   let result: TransformResult;
@@ -95,7 +96,7 @@ const transform = (
   else if (mode === 'float16') {
     expandFloat16(file.model);
     result = toFloat16(file.model);
-  } else result = dynamicRange(file.model, keep);
+  } else result = dynamicRange(file.model, keep, cache);
   updateMinRuntimeVersion(file.model);
   return { file, result };
 };
@@ -145,16 +146,21 @@ const floatOutcome = async (
   const minCosine = options.minCosine;
   if (options.mode === 'dynamic' && minCosine !== undefined && fidelity.some((o) => o.cosine < minCosine)) {
     const quantized = result.tensors.filter((t) => t.to.startsWith('int8')).map((t) => t.name);
+    // Every trial rewrites the same weights: expand float16 once and quantize each weight once.
+    const expanded = readModel(input);
+    expandFloat16(expanded.model);
+    const base = writeModel(expanded);
+    const cache = newQuantizeCache();
     const search = await searchMixedPrecision(
       quantized,
-      (kept) => writeModel(transform(input, 'dynamic', kept).file),
+      (kept) => writeModel(transform(base, 'dynamic', kept, cache).file),
       reference,
       samples.inputs,
       minCosine,
       (fraction) => progress('searching mixed precision', 0.1 + 0.7 * fraction),
     );
     keep = search.keep;
-    ({ result } = transform(input, 'dynamic', new Set(keep)));
+    ({ result } = transform(base, 'dynamic', new Set(keep), cache));
     output = search.trial.bytes;
     fidelity = search.trial.fidelity;
   }

@@ -21,7 +21,7 @@ import {
   opLabel,
   setConstant,
 } from './graph.js';
-import { quantizeSymmetricInt8 } from './quantMath.js';
+import { type quantizeFloat16, quantizeSymmetricInt8 } from './quantMath.js';
 import { constantToFloat16 } from './toFloat16.js';
 import type { TransformResult } from './types.js';
 
@@ -51,7 +51,23 @@ const DEQUANTIZE_INT8_VERSION = 2;
  * expanded first. Weights named in `keepFloat16` (the layers the fidelity
  * search found too sensitive) become float16 instead: mixed precision.
  */
-const dynamicRange = (model: ModelT, keepFloat16: ReadonlySet<string> = new Set()): TransformResult => {
+/**
+ * Weights already converted, by tensor (and axis): a mixed-precision search
+ * rewrites the same model many times, each time with a few layers moved
+ * between int8 and float16.
+ */
+interface QuantizeCache {
+  readonly int8: Map<string, ReturnType<typeof quantizeSymmetricInt8>>;
+  readonly float16: Map<string, ReturnType<typeof quantizeFloat16>>;
+}
+
+const newQuantizeCache = (): QuantizeCache => ({ int8: new Map(), float16: new Map() });
+
+const dynamicRange = (
+  model: ModelT,
+  keepFloat16: ReadonlySet<string> = new Set(),
+  cache: QuantizeCache = newQuantizeCache(),
+): TransformResult => {
   expandFloat16(model);
   const result: TransformResult = { tensors: [], skipped: [] };
   for (const subgraph of model.subgraphs) {
@@ -79,7 +95,7 @@ const dynamicRange = (model: ModelT, keepFloat16: ReadonlySet<string> = new Set(
       if (values.length < MIN_ELEMENTS) continue;
       const readers = consumers.get(index) ?? [];
       if (keepFloat16.has(name)) {
-        result.tensors.push(constantToFloat16(model, subgraph, index, readers));
+        result.tensors.push(constantToFloat16(model, subgraph, index, readers, cache.float16));
         continue;
       }
       const hybrid = (reader: Consumer) =>
@@ -90,7 +106,10 @@ const dynamicRange = (model: ModelT, keepFloat16: ReadonlySet<string> = new Set(
       // Per channel only when every reader takes it so; DEQUANTIZE (and mixed kernels) want one scale.
       const axis =
         otherReaders.length === 0 && kinds.size === 1 && tensor.shape.length === 4 ? HYBRID.get(kind)!.axis : undefined;
-      const { quantized, scales, stats } = quantizeSymmetricInt8(values, tensor.shape, axis);
+      const cacheKey = `${name}@${axis ?? 'tensor'}`;
+      const cached = cache.int8.get(cacheKey) ?? quantizeSymmetricInt8(values, tensor.shape, axis);
+      cache.int8.set(cacheKey, cached);
+      const { quantized, scales, stats } = cached;
       setConstant(model, tensor, TensorType.INT8, new Uint8Array(quantized.buffer));
       const quantization = new QuantizationParametersT();
       quantization.scale = scales;
@@ -134,4 +153,5 @@ const dynamicRange = (model: ModelT, keepFloat16: ReadonlySet<string> = new Set(
   return result;
 };
 
-export { dynamicRange };
+export type { QuantizeCache };
+export { dynamicRange, newQuantizeCache };

@@ -37,21 +37,38 @@ const quantizeSymmetricInt8 = (
 ): { quantized: Int8Array; scales: number[]; stats: ErrorStats } => {
   const channels = axis === undefined ? 1 : shape[axis]!;
   const inner = axis === undefined ? values.length : shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const channelOf = (i: number): number => (axis === undefined ? 0 : Math.floor(i / inner) % channels);
+  // Elements run in blocks of `inner` per channel, channel after channel, repeated: walk them so, no division per element.
+  const forEachChannelRun = (visit: (channel: number, start: number, end: number) => void): void => {
+    for (let start = 0, channel = 0; start < values.length; start += inner, channel = (channel + 1) % channels)
+      visit(channel, start, Math.min(start + inner, values.length));
+  };
   const maxAbs = new Float64Array(channels);
-  for (let i = 0; i < values.length; i++) maxAbs[channelOf(i)] = Math.max(maxAbs[channelOf(i)]!, Math.abs(values[i]!));
+  forEachChannelRun((channel, start, end) => {
+    let max = maxAbs[channel]!;
+    for (let i = start; i < end; i++) max = Math.max(max, Math.abs(values[i]!));
+    maxAbs[channel] = max;
+  });
   const scales = Array.from(maxAbs, (m) => (m === 0 ? 1 : m / 127));
-  const quantized = new Int8Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const q = roundHalfAway(values[i]! / scales[channelOf(i)]!);
-    quantized[i] = Math.max(-127, Math.min(127, q));
-  }
   // Scales are stored as float32 in the file: measure the error with those.
   const stored = Float32Array.from(scales);
+  const quantized = new Int8Array(values.length);
+  let max = 0;
+  let squares = 0;
+  forEachChannelRun((channel, start, end) => {
+    const scale = scales[channel]!;
+    const storedScale = stored[channel]!;
+    for (let i = start; i < end; i++) {
+      const q = Math.max(-127, Math.min(127, roundHalfAway(values[i]! / scale)));
+      quantized[i] = q;
+      const error = Math.abs(values[i]! - q * storedScale);
+      max = Math.max(max, error);
+      squares += error * error;
+    }
+  });
   return {
     quantized,
     scales: Array.from(stored),
-    stats: errorStats(values, (i) => quantized[i]! * stored[channelOf(i)]!),
+    stats: { maxAbsError: max, rmse: values.length > 0 ? Math.sqrt(squares / values.length) : 0 },
   };
 };
 

@@ -35,11 +35,15 @@ const constantToFloat16 = (
   subgraph: SubGraphT,
   index: number,
   readers: readonly Consumer[],
+  /** Conversions by tensor name, for callers that rewrite one model many times. */
+  cache?: Map<string, ReturnType<typeof quantizeFloat16>>,
 ): TensorChange => {
   const tensor = subgraph.tensors[index]!;
   const name = nameOf(tensor, index);
   const values = new Float32Array(constantData(model, tensor)!.slice().buffer);
-  const { halves, stats } = quantizeFloat16(values);
+  const converted = cache?.get(name) ?? quantizeFloat16(values);
+  cache?.set(name, converted);
+  const { halves, stats } = converted;
   const dequantized = addTensor(subgraph, tensor, `${name}_dequantize`, TensorType.FLOAT32);
   setConstant(model, tensor, TensorType.FLOAT16, new Uint8Array(halves.buffer));
   for (const reader of readers) reader.op.inputs[reader.slot] = dequantized;
