@@ -76,7 +76,10 @@ NativeModel::NativeModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
   has_cleanup_hook_ = true;
 }
 
-NativeModel::~NativeModel() { Release(); }
+NativeModel::~NativeModel() {
+  link_->model = nullptr;
+  Release();
+}
 
 void NativeModel::Release() {
   reused_outputs_.clear();
@@ -120,8 +123,8 @@ void NativeModel::BeginRun(const Napi::CallbackInfo& info) {
   }
 }
 
-Napi::Array NativeModel::CopyOutputs(Napi::Env env, bool reuse) {
-  const std::vector<OutputView> views = interpreter_->OutputViews();
+Napi::Array NativeModel::CopyOutputs(Napi::Env env, const Interpreter& interpreter, bool reuse) {
+  const std::vector<OutputView> views = interpreter.OutputViews();
   Napi::Array outputs = Napi::Array::New(env, views.size());
   if (reuse) reused_outputs_.resize(views.size());
   for (size_t i = 0; i < views.size(); ++i) {
@@ -153,7 +156,7 @@ Napi::Value NativeModel::Run(const Napi::CallbackInfo& info) {
   } catch (const EngineError& error) {
     ThrowTyped(env, ErrorCodeName(error.code()), error.what());
   }
-  return CopyOutputs(env, info[1].ToBoolean().Value());
+  return CopyOutputs(env, *interpreter_, info[1].ToBoolean().Value());
 }
 
 // runAsync(inputs: Uint8Array[], reuseOutputs: boolean): Promise<{shape, data}[]>

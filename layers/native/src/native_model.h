@@ -12,6 +12,15 @@
 
 namespace tfls {
 
+class NativeModel;
+
+// What a model and its run in flight share: the run holds the interpreter
+// itself (so that a worker's teardown freeing the model cannot free it under
+// the thread pool) and learns here whether the model object still exists.
+struct RunLink {
+  NativeModel* model;
+};
+
 class NativeModel : public Napi::ObjectWrap<NativeModel> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -20,9 +29,10 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
 
   // Called by the async worker on the main thread once its run has ended.
   void FinishRun();
-  Interpreter* interpreter() { return interpreter_.get(); }
+  const std::shared_ptr<Interpreter>& interpreter() const { return interpreter_; }
+  const std::shared_ptr<RunLink>& link() const { return link_; }
   bool reuse_pending() const { return reuse_pending_; }
-  Napi::Array CopyOutputs(Napi::Env env, bool reuse);
+  Napi::Array CopyOutputs(Napi::Env env, const Interpreter& interpreter, bool reuse);
 
  private:
   Napi::Value Info(const Napi::CallbackInfo& info);
@@ -35,7 +45,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   void BeginRun(const Napi::CallbackInfo& info);
   void Release();
 
-  std::unique_ptr<Interpreter> interpreter_;
+  std::shared_ptr<Interpreter> interpreter_;
+  std::shared_ptr<RunLink> link_ = std::make_shared<RunLink>(RunLink{this});
   // Output buffers kept across runs for callers that consume outputs before
   // the next run: no allocation (and no garbage for V8 to sweep) per run.
   std::vector<Napi::Reference<Napi::ArrayBuffer>> reused_outputs_;

@@ -6,33 +6,48 @@ namespace tfls {
 
 RunWorker::RunWorker(Napi::Env env, Napi::Object receiver, NativeModel* model)
     : Napi::AsyncWorker(env, "tflite:run"),
-      model_(model),
+      interpreter_(model->interpreter()),
+      link_(model->link()),
       // Pins the JS model object, so GC cannot finalize it mid-run.
       model_ref_(Napi::Persistent(receiver)),
       deferred_(Napi::Promise::Deferred::New(env)) {}
 
 void RunWorker::Execute() {
   try {
-    model_->interpreter()->Invoke();
+    interpreter_->Invoke();
   } catch (const EngineError& error) {
     error_code_ = ErrorCodeName(error.code());
-    SetError(error.what());
+    error_message_ = error.what();
   }
 }
 
-void RunWorker::OnOK() {
-  Napi::HandleScope scope(Env());
+void RunWorker::Settle(Napi::Env env) {
+  Napi::HandleScope scope(env);
+  NativeModel* model = link_->model;
+  if (model == nullptr) {
+    deferred_.Reject(MakeError(env, "ERR_TFLITE_DISPOSED", "the model was freed during the run"));
+    return;
+  }
+  if (!error_message_.empty()) {
+    model->FinishRun();
+    deferred_.Reject(MakeError(env, error_code_, error_message_));
+    return;
+  }
   // Outputs are read before FinishRun, which may release a disposed model.
-  Napi::Array outputs = model_->CopyOutputs(Env(), model_->reuse_pending());
-  model_->FinishRun();
+  Napi::Array outputs = model->CopyOutputs(env, *interpreter_, model->reuse_pending());
+  model->FinishRun();
   deferred_.Resolve(outputs);
 }
 
-void RunWorker::OnError(const Napi::Error& error) {
-  Napi::HandleScope scope(Env());
-  model_->FinishRun();
-  const std::string message = error.Message();
-  deferred_.Reject(MakeError(Env(), error_code_.empty() ? "ERR_TFLITE_INVOKE_FAILED" : error_code_, message));
+void RunWorker::OnWorkComplete(Napi::Env env, napi_status status) {
+  if (status != napi_cancelled) {
+    try {
+      Settle(env);
+    } catch (const Napi::Error&) {
+      // The environment is shutting down and can run no JS: the promise has no one left to tell.
+    }
+  }
+  Destroy();
 }
 
 }  // namespace tfls

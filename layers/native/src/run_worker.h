@@ -1,10 +1,14 @@
 // Runs one inference on the libuv thread pool. Execute touches only the
-// interpreter, never JS; the promise settles on the main thread.
+// interpreter, which the worker holds itself, never JS; the promise settles
+// on the main thread. When the environment is going away (a worker thread
+// exiting with runs in flight) there is nothing left to settle: completion
+// then does nothing but free the worker, and never throws into Node.
 #ifndef TFLITE_SERVERLESS_RUN_WORKER_H_
 #define TFLITE_SERVERLESS_RUN_WORKER_H_
 
 #include <napi.h>
 
+#include <memory>
 #include <string>
 
 #include "native_model.h"
@@ -18,14 +22,17 @@ class RunWorker : public Napi::AsyncWorker {
 
  protected:
   void Execute() override;
-  void OnOK() override;
-  void OnError(const Napi::Error& error) override;
+  void OnWorkComplete(Napi::Env env, napi_status status) override;
 
  private:
-  NativeModel* model_;
+  void Settle(Napi::Env env);
+
+  std::shared_ptr<Interpreter> interpreter_;
+  std::shared_ptr<RunLink> link_;
   Napi::ObjectReference model_ref_;
   Napi::Promise::Deferred deferred_;
   std::string error_code_;
+  std::string error_message_;
 };
 
 }  // namespace tfls
