@@ -1,16 +1,22 @@
 // Load on the local server: face detection on a 640x480 JPEG at concurrency 1
-// and 8. The server runs in its own process (tfls serve); the load generator
-// (autocannon) in this one. Prints p50/p99 latency, requests per second, the
-// server's own split (decode, preprocess, infer, postprocess from its
-// Server-Timing header), and what the server adds beyond those stages.
+// and 8; then hand landmarks (5 ms of inference a request) at concurrency 1
+// to 64 with 1 and 2 interpreters per model (TFLITE_INTERPRETERS), and the
+// server's RSS with each. The server runs in its own process (tfls serve);
+// the load generator (autocannon) in this one. Prints p50/p99 latency,
+// requests per second, the server's own split (decode, preprocess, infer,
+// postprocess from its Server-Timing header), and what the server adds
+// beyond those stages.
 //   npm run bench:http [-- --seconds 10]
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
 import { percentile } from '../src/bench/stats.js';
+import { mediapipe } from '../test/helpers/models.js';
+import { addVersion } from '../test/helpers/repository.js';
 import { describeMachine } from './machine.js';
 
 const { values } = parseArgs({
@@ -24,12 +30,20 @@ const image = await sharp(readFileSync(join(root, 'test/fixtures/images/astronau
   .jpeg({ quality: 90 })
   .toBuffer();
 
-const startServer = async (): Promise<{ url: string; child: ChildProcess }> => {
+const repository = mkdtempSync(join(tmpdir(), 'tfls-bench-http-'));
+addVersion(repository, 'face-detection', 1, join(root, 'models/face-detection/1/model.tflite'), {
+  task: 'face-detection',
+});
+addVersion(repository, 'hands', 1, mediapipe.handLandmarkFull, { task: 'landmarks' });
+
+const startServer = async (interpreters = 1): Promise<{ url: string; child: ChildProcess }> => {
   const child = spawn(process.execPath, [join(root, 'bin/tfls.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
     env: {
       ...process.env,
+      MODEL_REPOSITORY: repository,
       TFLITE_NUM_THREADS: values.threads,
-      PRELOAD_MODELS: 'face-detection',
+      TFLITE_INTERPRETERS: String(interpreters),
+      PRELOAD_MODELS: 'face-detection,hands',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -49,10 +63,13 @@ interface Sample {
   stages: Record<string, number>;
 }
 
-const run = async (url: string, connections: number) => {
+const rssMb = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024;
+
+const run = async (url: string, connections: number, model = 'face-detection') => {
   const samples: Sample[] = [];
   const result = await autocannon({
-    url: `${url}/v1/models/face-detection:predict`,
+    url: `${url}/v1/models/${model}:predict`,
     method: 'POST',
     headers: { 'content-type': 'image/jpeg' },
     body: image,
@@ -122,3 +139,28 @@ try {
 } finally {
   server.child.kill('SIGTERM');
 }
+
+console.log(
+  `\nHand landmarks (MediaPipe hand_landmark_full) by interpreters per model, ${values.threads} thread(s) each:\n`,
+);
+console.log('| interpreters | connections | req/s | p50 ms | p99 ms | infer p50 | server RSS MB |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+const rssByPool: number[] = [];
+for (const interpreters of [1, 2]) {
+  const pooled = await startServer(interpreters);
+  try {
+    for (const connections of [1, 2, 8, 16, 64]) {
+      const r = await run(pooled.url, connections, 'hands');
+      const rss = rssMb(pooled.child.pid!);
+      console.log(
+        `| ${interpreters} | ${connections} | ${r.reqPerSec.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.inferMs.toFixed(2)} | ${rss.toFixed(0)} |`,
+      );
+    }
+    rssByPool.push(rssMb(pooled.child.pid!));
+  } finally {
+    pooled.child.kill('SIGTERM');
+  }
+}
+console.log(
+  `\nRSS per extra interpreter (both models loaded, after load): ${(rssByPool[1]! - rssByPool[0]!).toFixed(0)} MB`,
+);

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { resolveThreads } from '../engine/threads.js';
+import { resolveInterpreters, resolveThreads } from '../engine/threads.js';
 import { ConfigError } from '../errors.js';
 import { getListFromEnv, getNumberFromEnv, getStringFromEnv } from './env.js';
 
@@ -21,6 +21,8 @@ interface ServerConfig {
   readonly engine: 'auto' | 'native' | 'wasm';
   /** Interpreter threads (TFLITE_NUM_THREADS, else Lambda's vCPUs or the CPUs). */
   readonly threads: number;
+  /** Interpreters per loaded model (TFLITE_INTERPRETERS, else the CPUs over the threads). */
+  readonly interpreters: number;
 }
 
 const MB = 1024 * 1024;
@@ -32,7 +34,8 @@ const MB = 1024 * 1024;
  * $TMPDIR/tfls-models), MAX_BODY_BYTES (default 6 MB, Lambda's limit),
  * MAX_IMAGES_PER_REQUEST (default 16), IMAGE_TIMEOUT_SECONDS (default 10), TFLITE_ENGINE (auto|native|wasm),
  * TFLITE_NUM_THREADS (default: the vCPUs AWS_LAMBDA_FUNCTION_MEMORY_SIZE buys,
- * else the CPUs available).
+ * else the CPUs available), TFLITE_INTERPRETERS (default: those CPUs over the
+ * threads, at least 1).
  */
 const loadServerConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig => {
   const repository = getStringFromEnv({ key: 'MODEL_REPOSITORY', defaultValue: 'models', env });
@@ -54,6 +57,7 @@ const loadServerConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig =>
     throw new ConfigError(
       `environment variable MODEL_REPOSITORY must be a directory or s3://bucket/prefix, got ${JSON.stringify(repository)}`,
     );
+  const threads = resolveThreads(undefined, env);
   return {
     modelRepository: repository.startsWith('s3://') ? repository : resolve(repository),
     cacheBytes:
@@ -84,7 +88,8 @@ const loadServerConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig =>
       env,
     }),
     engine,
-    threads: resolveThreads(undefined, env),
+    threads,
+    interpreters: resolveInterpreters(threads, env),
   };
 };
 

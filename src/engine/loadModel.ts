@@ -3,6 +3,7 @@ import { ConfigError, ModelFormatError, ModelLoadError, type TflsError, Unsuppor
 import { BuiltinOperator } from '../tflite/generated/schema_generated.js';
 import { builtinCode } from '../tflite/opcodes.js';
 import { readModel, type TfliteFile } from '../tflite/readModel.js';
+import { ModelPool } from './ModelPool.js';
 import { getBinding } from './native/binding.js';
 import { NativeModel } from './native/NativeModel.js';
 import { checkTensorBudget } from './tensorBudget.js';
@@ -71,7 +72,9 @@ const loadModel = async (source: Uint8Array | string, options: LoadOptions = {})
   checkTensorBudget(file, options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES);
   if (engine === 'wasm') return WasmModel.load(bytes);
   try {
-    return loadNative(bytes, file, options);
+    const first = loadNative(bytes, file, options);
+    const size = options.interpreters ?? 1;
+    return size > 1 ? new ModelPool(first, () => loadNative(bytes, file, options), size) : first;
   } catch (error) {
     const fallback = engine === 'auto' && (error instanceof ModelLoadError || error instanceof UnsupportedError);
     if (!fallback) throw error;

@@ -12,6 +12,36 @@ const MAX_THREADS = 64;
  * Lambda reports more CPUs than the function's share, and threads beyond the
  * share only contend.
  */
+/** The CPUs the function gets: on Lambda the vCPUs its memory size buys, else the CPUs available. */
+const availableCpus = (env: NodeJS.ProcessEnv = process.env): number => {
+  const cpus = availableParallelism();
+  const memoryMb = getNumberFromEnv({
+    key: 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+    defaultValue: 0,
+    min: 128,
+    integer: true,
+    env,
+  });
+  return memoryMb > 0 ? Math.max(1, Math.min(cpus, Math.ceil(memoryMb / LAMBDA_MB_PER_VCPU))) : cpus;
+};
+
+/**
+ * Interpreters per model (TFLITE_INTERPRETERS), else as many as the CPUs
+ * hold at `threads` each: one on a one-vCPU function, where requests come
+ * one at a time anyway, several where one process serves many at once.
+ */
+const resolveInterpreters = (threads: number, env: NodeJS.ProcessEnv = process.env): number => {
+  const fromEnv = getNumberFromEnv({
+    key: 'TFLITE_INTERPRETERS',
+    defaultValue: 0,
+    min: 1,
+    max: 256,
+    integer: true,
+    env,
+  });
+  return fromEnv > 0 ? fromEnv : Math.max(1, Math.floor(availableCpus(env) / threads));
+};
+
 const resolveThreads = (option?: number, env: NodeJS.ProcessEnv = process.env): number => {
   if (option !== undefined) {
     if (!Number.isInteger(option) || option < 1 || option > MAX_THREADS) {
@@ -27,17 +57,7 @@ const resolveThreads = (option?: number, env: NodeJS.ProcessEnv = process.env): 
     integer: true,
     env,
   });
-  if (fromEnv > 0) return fromEnv;
-  const cpus = availableParallelism();
-  const memoryMb = getNumberFromEnv({
-    key: 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
-    defaultValue: 0,
-    min: 128,
-    integer: true,
-    env,
-  });
-  if (memoryMb > 0) return Math.max(1, Math.min(cpus, Math.ceil(memoryMb / LAMBDA_MB_PER_VCPU)));
-  return cpus;
+  return fromEnv > 0 ? fromEnv : availableCpus(env);
 };
 
-export { resolveThreads };
+export { resolveInterpreters, resolveThreads };

@@ -41,6 +41,8 @@ interface LoadOptions {
   readonly xnnpack?: boolean;
   /** Refuse models whose non-constant tensors would take more (default 1 GiB). */
   readonly maxTensorBytes?: number;
+  /** Native interpreters to run concurrent runAsync calls on, created as load requires them (default 1). */
+  readonly interpreters?: number;
 }
 
 /**
@@ -66,6 +68,8 @@ interface Model {
   /** Nodes in the graph and how many the delegate took (0 when unknown). */
   readonly nodes: number;
   readonly delegatedNodes: number;
+  /** Interpreters that may run at once (a pool's size; 1 for one interpreter). */
+  readonly interpreters: number;
   readonly disposed: boolean;
   /** Runs on the calling thread. */
   run(inputs: Inputs): Tensor[];

@@ -10,6 +10,7 @@ import { TflsError } from '../errors.js';
 import { LocalModelSource } from '../repository/LocalModelSource.js';
 import { ModelRepository } from '../repository/ModelRepository.js';
 import { S3ModelSource } from '../repository/S3ModelSource.js';
+import { metricsLogger } from '../serving/metricsLogger.js';
 import { ModelMetrics } from '../serving/modelMetrics.js';
 import { PredictionService } from '../serving/PredictionService.js';
 import type { RouteContext } from './context.js';
@@ -48,7 +49,11 @@ interface PredictService {
  */
 const createPredictService = (config: ServerConfig): PredictService => {
   const logger = new Logger({ serviceName: 'tflite-serverless' });
-  const metrics = new Metrics({ namespace: 'tflite-serverless', serviceName: 'predict' });
+  const metrics = new Metrics({
+    namespace: 'tflite-serverless',
+    serviceName: 'predict',
+    logger: metricsLogger(logger),
+  });
   const source = config.modelRepository.startsWith('s3://')
     ? new S3ModelSource(config.modelRepository, createS3Client(), config.cacheDir)
     : new LocalModelSource(config.modelRepository);
@@ -56,7 +61,7 @@ const createPredictService = (config: ServerConfig): PredictService => {
     source,
     cacheBytes: config.cacheBytes,
     refreshMs: config.refreshMs,
-    load: { engine: config.engine, threads: config.threads },
+    load: { engine: config.engine, threads: config.threads, interpreters: config.interpreters },
     logger,
     onLoaded: (served) => {
       const single = metrics.singleMetric();
@@ -67,7 +72,7 @@ const createPredictService = (config: ServerConfig): PredictService => {
       single.addMetric('ModelLoadLatency', 'Milliseconds', served.loadMs);
     },
   });
-  const modelMetrics = new ModelMetrics('tflite-serverless', 'predict');
+  const modelMetrics = new ModelMetrics('tflite-serverless', 'predict', metricsLogger(logger));
   const predictions = new PredictionService(repository, modelMetrics, {
     maxImagesPerRequest: config.maxImagesPerRequest,
     imageTimeoutSeconds: config.imageTimeoutSeconds,

@@ -1,6 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type middy from '@middy/core';
 import type { ServedModel } from '../repository/types.js';
+import type { metricsLogger } from './metricsLogger.js';
 import type { StageTimings } from './timings.js';
 
 /**
@@ -14,6 +15,7 @@ class ModelMetrics {
   public constructor(
     private readonly namespace: string,
     private readonly serviceName: string,
+    private readonly logger: ReturnType<typeof metricsLogger>,
   ) {}
 
   /** Records one prediction's stage latencies under its model, with the version and engine as metadata. */
@@ -24,6 +26,7 @@ class ModelMetrics {
         namespace: this.namespace,
         serviceName: this.serviceName,
         defaultDimensions: { model: served.name },
+        logger: this.logger,
       });
       this.#byModel.set(served.name, metrics);
     }

@@ -41,7 +41,16 @@ describe('KServe v2 server routes', () => {
         platform: 'tensorflow_lite',
         inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }],
         outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 3] }],
-        parameters: { version: '1', engine: 'native', delegate: 'xnnpack', threads: 1, task: 'raw' },
+        parameters: {
+          version: '1',
+          engine: 'native',
+          delegate: 'xnnpack',
+          threads: 1,
+          interpreters: expect.any(Number),
+          delegatedNodes: 1,
+          totalNodes: 1,
+          task: 'raw',
+        },
       });
     }
   });

@@ -22,6 +22,7 @@ class NativeModel implements Model {
   public readonly delegateReason?: string;
   public readonly threads: number;
   public readonly nodes: number;
+  public readonly interpreters = 1;
   public readonly delegatedNodes: number;
   readonly #inputs: readonly TensorInfo[];
   readonly #outputs: readonly TensorInfo[];
