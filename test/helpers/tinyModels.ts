@@ -94,4 +94,51 @@ const fixedReshapeModel = (inputShape: number[], target: number[]): Uint8Array =
     { name: 'y', shape: target },
   ]);
 
-export { fixedReshapeModel, floatBytes, fullyConnectedModel, singleOpModel };
+/**
+ * A real .tflite file of several builtin ops in sequence, written with the
+ * project's writer: tensors by name, each op naming its inputs and output;
+ * the first tensor is the model input, the last op's output the model output.
+ */
+const graphModel = (
+  tensors: readonly TensorSpec[],
+  ops: readonly { readonly op: BuiltinOperator; readonly inputs: readonly string[]; readonly output: string }[],
+): Uint8Array => {
+  const model = new ModelT();
+  model.version = 3;
+  model.description = 'tflite-serverless test graph';
+  model.buffers = [new ModelBuffer()];
+  const codes = [...new Set(ops.map((o) => o.op))];
+  model.operatorCodes = codes.map((op) => {
+    const code = new OperatorCodeT();
+    setBuiltinCode(code, op);
+    code.version = 1;
+    return code;
+  });
+  const subgraph = new SubGraphT();
+  const index = new Map(tensors.map((spec, i) => [spec.name, i]));
+  subgraph.tensors = tensors.map((spec) => {
+    const tensor = new TensorT();
+    tensor.name = spec.name;
+    tensor.shape = spec.shape;
+    tensor.type = spec.type ?? TensorType.FLOAT32;
+    if (spec.data) {
+      model.buffers.push(new ModelBuffer(spec.data));
+      tensor.buffer = model.buffers.length - 1;
+    }
+    return tensor;
+  });
+  subgraph.operators = ops.map((o) => {
+    const operator = new OperatorT();
+    operator.opcodeIndex = codes.indexOf(o.op);
+    operator.inputs = o.inputs.map((name) => index.get(name)!);
+    operator.outputs = [index.get(o.output)!];
+    return operator;
+  });
+  subgraph.inputs = [0];
+  subgraph.outputs = [index.get(ops.at(-1)!.output)!];
+  subgraph.name = 'main';
+  model.subgraphs = [subgraph];
+  return writeModel({ model, trailer: new Uint8Array(0) });
+};
+
+export { fixedReshapeModel, floatBytes, fullyConnectedModel, graphModel, int32Bytes, singleOpModel };

@@ -8,7 +8,12 @@ import { BuiltinOperator as Op } from '../../tflite/generated/schema_generated.j
  *   their per-channel scales (undefined: per tensor); `bias`: the int32 bias slot.
  * - `output`: 'calibrated' (own range), 'same' (the input's parameters:
  *   pooling, reshaping, padding, resizing), or fixed parameters.
- * - `requantizeInputs`: inputs must share the output's parameters (CONCATENATION).
+ * - `requantizeInputs`: inputs must share the output's parameters, since
+ *   the kernel compares or copies raw int8 values without rescaling
+ *   (CONCATENATION, MAXIMUM, MINIMUM); constant operands are quantized with
+ *   the output's parameters directly.
+ * - With `output: 'same'`, constant operands (PADV2's padding value) take the
+ *   first input's parameters, which the kernel writes as they are.
  */
 interface OpRule {
   readonly version: number;
@@ -33,8 +38,8 @@ const RULES: ReadonlyMap<number, OpRule> = new Map<number, OpRule>([
   [Op.RELU6, CALIBRATED],
   [Op.LEAKY_RELU, CALIBRATED],
   [Op.HARD_SWISH, { version: 1, output: 'calibrated' }],
-  [Op.MAXIMUM, CALIBRATED],
-  [Op.MINIMUM, CALIBRATED],
+  [Op.MAXIMUM, { version: 2, output: 'calibrated', requantizeInputs: true }],
+  [Op.MINIMUM, { version: 2, output: 'calibrated', requantizeInputs: true }],
   [Op.LOGISTIC, { version: 2, output: { scale: 1 / 256, zeroPoint: -128 } }],
   [Op.SOFTMAX, { version: 2, output: { scale: 1 / 256, zeroPoint: -128 } }],
   [Op.TANH, { version: 2, output: { scale: 1 / 128, zeroPoint: 0 } }],

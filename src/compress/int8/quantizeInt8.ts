@@ -226,11 +226,28 @@ const quantizeInt8 = (model: ModelT, ranges: ReadonlyMap<string, Range>, options
       continue;
     }
     // Activation inputs (and float constants used as operands) become int8.
+    // A constant operand of an op that does not rescale takes the parameters
+    // the kernel will read it with: the output's, or for 'same' the first input's.
+    const sharedParams = (slot: number): Params | undefined => {
+      if (rule!.requantizeInputs && rule!.output === 'calibrated') return asymmetric(rangeOf(output));
+      if (rule!.output === 'same' && slot > 0) return params.get(op.inputs[0]!);
+      return undefined;
+    };
+    for (const { t, slot } of activations) {
+      const data = constantData(model, subgraph.tensors[t]!);
+      if (!data) op.inputs[slot] = ensureInt8(t);
+    }
     for (const { t, slot } of activations) {
       const data = constantData(model, subgraph.tensors[t]!);
       if (data && subgraph.tensors[t]!.type === TensorType.FLOAT32) {
         const values = new Float32Array(data.slice().buffer);
-        const p = asymmetric({ min: Math.min(...values), max: Math.max(...values) });
+        let min = Number.POSITIVE_INFINITY;
+        let max = Number.NEGATIVE_INFINITY;
+        for (const v of values) {
+          min = Math.min(min, v);
+          max = Math.max(max, v);
+        }
+        const p = sharedParams(slot) ?? asymmetric({ min, max });
         const q = Int8Array.from(values, (v) =>
           Math.max(-128, Math.min(127, roundHalfAway(v / p.scale) + p.zeroPoint)),
         );
@@ -243,8 +260,6 @@ const quantizeInt8 = (model: ModelT, ranges: ReadonlyMap<string, Range>, options
         );
         params.set(index, p);
         op.inputs[slot] = index;
-      } else if (!data) {
-        op.inputs[slot] = ensureInt8(t);
       }
     }
     // Weights: symmetric int8; then the bias at input scale × weight scale.
