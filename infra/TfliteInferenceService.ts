@@ -13,6 +13,7 @@ import { packageRoot } from '../src/paths.js';
 import { createAlarms } from './alarms.js';
 import { createFunction, createRuntimeLayer } from './functions.js';
 import { createHttpApi } from './httpApi.js';
+import { attachManagedInstances } from './managedInstances.js';
 import { createModelBucket } from './modelBucket.js';
 import { grantBucketAccess } from './permissions.js';
 import { parseSettings, type ServiceSettings, type TfliteInferenceServiceProps } from './serviceProps.js';
@@ -36,6 +37,8 @@ class TfliteInferenceService extends Construct {
   public readonly api: apigwv2.HttpApi;
   public readonly stage: apigwv2.HttpStage;
   public readonly alarms: cloudwatch.Alarm[];
+  /** The predict function's capacity provider, with `managedInstances`. */
+  public readonly capacityProvider?: lambda.CapacityProvider;
 
   public constructor(scope: Construct, id: string, props: TfliteInferenceServiceProps = {}) {
     super(scope, id);
@@ -62,11 +65,16 @@ class TfliteInferenceService extends Construct {
         environment: {
           MODEL_REPOSITORY: repository,
           ...(settings.preloadModels.length > 0 && { PRELOAD_MODELS: settings.preloadModels.join(',') }),
+          // Many requests at once per environment: one single-threaded interpreter per vCPU.
+          ...(settings.managedInstances && settings.threads === undefined && { TFLITE_NUM_THREADS: '1' }),
         },
       },
       settings,
     );
-    const pc = settings.provisionedConcurrency;
+    if (settings.managedInstances)
+      this.capacityProvider = attachManagedInstances(this, this.predict, settings.managedInstances);
+    // Managed instances scale on their own capacity; provisioned concurrency does not apply to them.
+    const pc = settings.managedInstances ? { ...settings.provisionedConcurrency, min: 0 } : settings.provisionedConcurrency;
     this.live = new lambda.Alias(this, 'Live', {
       aliasName: 'live',
       version: this.predict.currentVersion,

@@ -89,6 +89,28 @@ const serviceSettingsSchema = z.strictObject({
     })
     .default(30),
   prefixes: prefixesSchema,
+  /**
+   * Lambda Managed Instances for the predict function, instead of
+   * provisioned concurrency: it runs on Graviton EC2 instances in your VPC,
+   * many requests per environment at once (one interpreter per vCPU), billed
+   * by the instance rather than per GB-second.
+   */
+  managedInstances: z
+    .strictObject({
+      subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).min(1).max(16),
+      securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).min(1).max(5),
+      /** Graviton types the capacity provider may launch. */
+      instanceTypes: z
+        .array(z.string().regex(/^[a-z]+[0-9]+g[a-z]*\.[0-9]*[a-z]+$/, 'a Graviton instance type such as c7g.xlarge'))
+        .min(1)
+        .default(['c7g.xlarge', 'c8g.xlarge', 'm7g.xlarge']),
+      /** Concurrent requests one execution environment takes. */
+      maxConcurrency: z.number().int().min(1).max(64).default(16),
+      memoryGiBPerVCpu: z.union([z.literal(2), z.literal(4), z.literal(8)]).default(2),
+      minEnvironments: z.number().int().min(0).default(1),
+      maxVCpuCount: z.number().int().min(12).max(15000).optional(),
+    })
+    .optional(),
   /** The p99 latency of the predict function above which its alarm fires. */
   p99AlarmMs: z.number().positive().default(1000),
 });

@@ -59,6 +59,33 @@ describe('the functions and the layer', () => {
     });
   });
 
+  it('managedInstances puts predict on a Graviton capacity provider, many requests per environment, without provisioned concurrency', () => {
+    const managed = synth({
+      managedInstances: { subnetIds: ['subnet-0a1b2c3d'], securityGroupIds: ['sg-0a1b2c3d'], maxConcurrency: 32 },
+    });
+    managed.hasResourceProperties('AWS::Lambda::CapacityProvider', {
+      VpcConfig: { SubnetIds: ['subnet-0a1b2c3d'], SecurityGroupIds: ['sg-0a1b2c3d'] },
+      InstanceRequirements: {
+        Architectures: ['arm64'],
+        AllowedInstanceTypes: ['c7g.xlarge', 'c8g.xlarge', 'm7g.xlarge'],
+      },
+    });
+    const predict = managed.findResources('AWS::Lambda::Function')[functionIdIn(managed, /inference/)]!;
+    expect(predict.Properties.CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig).toMatchObject({
+      PerExecutionEnvironmentMaxConcurrency: 32,
+      ExecutionEnvironmentMemoryGiBPerVCpu: 2,
+    });
+    expect(predict.Properties.Environment.Variables.TFLITE_NUM_THREADS).toBe('1');
+    expect(
+      Object.values(managed.findResources('AWS::Lambda::Alias'))[0]!.Properties.ProvisionedConcurrencyConfig,
+    ).toBeUndefined();
+    expect(() =>
+      synth({
+        managedInstances: { subnetIds: ['subnet-1'], securityGroupIds: ['sg-1'], instanceTypes: ['c7i.large'] },
+      }),
+    ).toThrow(/Graviton instance type/);
+  });
+
   it('provisioned concurrency 0 turns it and its scaling off', () => {
     const off = synth({ provisionedConcurrency: { min: 0, max: 1 } });
     off.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live', ProvisionedConcurrencyConfig: Match.absent() });
