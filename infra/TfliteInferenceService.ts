@@ -74,7 +74,9 @@ class TfliteInferenceService extends Construct {
     if (settings.managedInstances)
       this.capacityProvider = attachManagedInstances(this, this.predict, settings.managedInstances);
     // Managed instances scale on their own capacity; provisioned concurrency does not apply to them.
-    const pc = settings.managedInstances ? { ...settings.provisionedConcurrency, min: 0 } : settings.provisionedConcurrency;
+    const pc = settings.managedInstances
+      ? { ...settings.provisionedConcurrency, min: 0 }
+      : settings.provisionedConcurrency;
     this.live = new lambda.Alias(this, 'Live', {
       aliasName: 'live',
       version: this.predict.currentVersion,

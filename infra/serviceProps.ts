@@ -97,8 +97,14 @@ const serviceSettingsSchema = z.strictObject({
    */
   managedInstances: z
     .strictObject({
-      subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).min(1).max(16),
-      securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).min(1).max(5),
+      subnetIds: z
+        .array(z.string().regex(/^subnet-[0-9a-f]+$/))
+        .min(1)
+        .max(16),
+      securityGroupIds: z
+        .array(z.string().regex(/^sg-[0-9a-f]+$/))
+        .min(1)
+        .max(5),
       /** Graviton types the capacity provider may launch. */
       instanceTypes: z
         .array(z.string().regex(/^[a-z]+[0-9]+g[a-z]*\.[0-9]*[a-z]+$/, 'a Graviton instance type such as c7g.xlarge'))

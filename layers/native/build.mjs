@@ -3,7 +3,10 @@
 // headers come from the node-api-headers package, so the same script
 // cross-compiles for arm64 and needs no download of Node's headers.
 //
-//   node layers/native/build.mjs [--arch x64|arm64] [--out DIR]
+//   node layers/native/build.mjs [--arch x64|arm64] [--out DIR] [--sanitize]
+//
+// --sanitize builds with AddressSanitizer and UndefinedBehaviorSanitizer (for
+// npm run test:sanitize), unstripped, into dist/native-sanitized by default.
 //
 // Output: DIR/tflite_native.node and DIR/libtensorflowlite_c.so, found by the
 // addon through rpath $ORIGIN (the layer keeps them side by side).
@@ -19,7 +22,11 @@ const root = resolve(here, '../..');
 const require = createRequire(import.meta.url);
 
 const { values } = parseArgs({
-  options: { arch: { type: 'string', default: process.arch }, out: { type: 'string' } },
+  options: {
+    arch: { type: 'string', default: process.arch },
+    out: { type: 'string' },
+    sanitize: { type: 'boolean', default: false },
+  },
 });
 const arch = values.arch === 'aarch64' ? 'arm64' : values.arch === 'x86_64' ? 'x64' : values.arch;
 const targets = {
@@ -32,7 +39,7 @@ if (process.platform !== 'linux' || !target) {
   process.exit(1);
 }
 
-const out = resolve(values.out ?? join(root, 'dist', 'native', `linux-${arch}`));
+const out = resolve(values.out ?? join(root, 'dist', values.sanitize ? 'native-sanitized' : 'native', `linux-${arch}`));
 const tfliteRoot = dirname(require.resolve('tfjs-tflite-node/package.json'));
 const libDir = join(tfliteRoot, 'cc_deps', target.ccDeps);
 const napiHeaders = join(dirname(require.resolve('node-api-headers/package.json')), 'include');
@@ -61,13 +68,17 @@ const args = [
   ...sources,
   `-L${libDir}`,
   '-ltensorflowlite_c',
-  // Lambda's Amazon Linux 2023 has an older libstdc++ than the build host.
-  // libgcc stays shared: the static unwinder of GCC 12 needs _dl_find_object
-  // (glibc 2.35), and every Node process already maps libgcc_s.so.1.
-  '-static-libstdc++',
+  ...(values.sanitize
+    ? ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', '-fno-omit-frame-pointer', '-g']
+    : [
+        // Lambda's Amazon Linux 2023 has an older libstdc++ than the build host.
+        // libgcc stays shared: the static unwinder of GCC 12 needs _dl_find_object
+        // (glibc 2.35), and every Node process already maps libgcc_s.so.1.
+        '-static-libstdc++',
+        '-s',
+      ]),
   '-Wl,-rpath,$ORIGIN',
   '-Wl,--as-needed',
-  '-s',
   '-o',
   // Written beside, then renamed over: a running server keeps the inode it
   // mapped, where writing in place would change its code under it (SIGSEGV).

@@ -22,7 +22,8 @@ describe('a pool of interpreters', () => {
     const results = await Promise.all(inputs.map((input) => pool.runAsync(input)));
     // Six at once on three interpreters: all three were needed.
     expect(pool.interpretersCreated).toBe(3);
-    results.forEach((outputs, i) => expect(Array.from(outputs[0]!.data as Float32Array)).toEqual(expected[i]));
+    for (const [i, outputs] of results.entries())
+      expect(Array.from(outputs[0]!.data as Float32Array)).toEqual(expected[i]);
   });
 
   it('one interpreter unless asked for more; dispose is idempotent and waits for runs in flight', async () => {
