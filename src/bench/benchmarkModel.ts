@@ -24,6 +24,11 @@ interface BenchResult {
   readonly p99Ms: number;
   readonly minMs: number;
   readonly rssMb: number;
+  /** Nodes the XNNPACK delegate runs, of all nodes in the graph (0 of 0 when the engine does not say). */
+  readonly delegatedNodes: number;
+  readonly totalNodes: number;
+  /** Why auto chose the engine, when it chose. */
+  readonly engineReason?: string;
 }
 
 const positive = (value: number, name: string, min: number): number => {
@@ -67,6 +72,9 @@ const benchmarkModel = async (source: string | Uint8Array, options: BenchOptions
       p99Ms: round(percentile(samples, 99)),
       minMs: round(samples[0]!),
       rssMb: rssMb(),
+      delegatedNodes: model.delegatedNodes,
+      totalNodes: model.nodes,
+      ...(model.engineReason && { engineReason: model.engineReason }),
     };
   } finally {
     model.dispose();

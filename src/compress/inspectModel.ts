@@ -32,7 +32,7 @@ interface InspectReport {
   readonly customOps: readonly string[];
   readonly tensorBytesByType: Readonly<Record<string, number>>;
   readonly metadata: MetadataSummary | null;
-  readonly engines: Readonly<Record<EngineName, { ok: boolean; reason?: string }>>;
+  readonly engines: Readonly<Record<EngineName, EngineCheck>>;
 }
 
 const describe = (tensor: TensorT): InspectTensor => {
@@ -48,10 +48,21 @@ const describe = (tensor: TensorT): InspectTensor => {
   };
 };
 
-const tryEngine = async (bytes: Uint8Array, engine: EngineName): Promise<{ ok: boolean; reason?: string }> => {
+/** Whether an engine loads the model; natively, how much of the graph XNNPACK takes. */
+interface EngineCheck {
+  readonly ok: boolean;
+  readonly reason?: string;
+  readonly delegatedNodes?: number;
+  readonly totalNodes?: number;
+}
+
+const tryEngine = async (bytes: Uint8Array, engine: EngineName): Promise<EngineCheck> => {
   try {
-    (await loadModel(bytes, { engine, threads: 1 })).dispose();
-    return { ok: true };
+    const model = await loadModel(bytes, { engine, threads: 1 });
+    model.dispose();
+    return engine === 'native'
+      ? { ok: true, delegatedNodes: model.delegatedNodes, totalNodes: model.nodes }
+      : { ok: true };
   } catch (error) {
     return { ok: false, reason: (error as Error).message };
   }

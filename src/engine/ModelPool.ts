@@ -47,6 +47,10 @@ class ModelPool implements Model {
     return this.#first.fallbackReason;
   }
 
+  public get engineReason(): string | undefined {
+    return this.#first.engineReason;
+  }
+
   public get threads(): number {
     return this.#first.threads;
   }

@@ -3,6 +3,7 @@ import { ConfigError, ModelFormatError, ModelLoadError, type TflsError, Unsuppor
 import { BuiltinOperator } from '../tflite/generated/schema_generated.js';
 import { builtinCode } from '../tflite/opcodes.js';
 import { readModel, type TfliteFile } from '../tflite/readModel.js';
+import { chooseEngine } from './chooseEngine.js';
 import { ModelPool } from './ModelPool.js';
 import { getBinding } from './native/binding.js';
 import { NativeModel } from './native/NativeModel.js';
@@ -71,10 +72,13 @@ const loadModel = async (source: Uint8Array | string, options: LoadOptions = {})
   const file = readModel(bytes);
   checkTensorBudget(file, options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES);
   if (engine === 'wasm') return WasmModel.load(bytes);
-  try {
-    const first = loadNative(bytes, file, options);
+  const pooled = (first: NativeModel): Model => {
     const size = options.interpreters ?? 1;
     return size > 1 ? new ModelPool(first, () => loadNative(bytes, file, options), size) : first;
+  };
+  let native: NativeModel;
+  try {
+    native = loadNative(bytes, file, options);
   } catch (error) {
     const fallback = engine === 'auto' && (error instanceof ModelLoadError || error instanceof UnsupportedError);
     if (!fallback) throw error;
@@ -90,6 +94,10 @@ const loadModel = async (source: Uint8Array | string, options: LoadOptions = {})
       );
     }
   }
+  if (engine === 'native') return pooled(native);
+  const choice = await chooseEngine(native, () => WasmModel.load(bytes));
+  choice.model.engineReason = choice.reason;
+  return choice.model === native ? pooled(native) : choice.model;
 };
 
 export { loadModel, nativeLogs };

@@ -62,6 +62,8 @@ interface Model {
   readonly delegateReason?: string;
   /** Why `auto` chose WASM. */
   readonly fallbackReason?: string;
+  /** Why `auto` chose this engine (delegate coverage, and the timed probe when one ran); set by loadModel. */
+  engineReason?: string;
   readonly threads: number;
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];

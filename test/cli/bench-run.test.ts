@@ -53,9 +53,15 @@ describe('tfls bench', () => {
         'p99Ms',
         'minMs',
         'rssMb',
+        'delegatedNodes',
+        'totalNodes',
+        'engineReason',
       ].sort(),
     );
     expect(result).toMatchObject({ engine: 'native', delegate: 'xnnpack', threads: 1, runs: 5 });
+    expect(result.delegatedNodes).toBe(162);
+    expect(result.totalNodes).toBe(164);
+    expect(result.engineReason).toBe('native: XNNPACK runs 162 of 164 nodes natively');
     expect(result.minMs).toBeLessThanOrEqual(result.p50Ms);
     expect(result.p50Ms).toBeLessThanOrEqual(result.p90Ms);
     expect(result.p90Ms).toBeLessThanOrEqual(result.p99Ms);

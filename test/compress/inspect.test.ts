@@ -34,7 +34,11 @@ describe('tfls inspect', () => {
     expect(report.float32Bytes).toBe(bytes.length + fp16);
     expect(report.inputs).toEqual([{ name: 'input_1', dtype: 'float32', shape: [1, 224, 224, 3], quantization: null }]);
     expect(report.outputs).toHaveLength(4);
-    expect(report.engines).toEqual({ native: { ok: true }, wasm: { ok: true } });
+    expect(report.engines).toEqual({
+      native: { ok: true, delegatedNodes: expect.any(Number), totalNodes: expect.any(Number) },
+      wasm: { ok: true },
+    });
+    expect(report.engines.native.delegatedNodes).toBe(report.engines.native.totalNodes);
     expect(report.minRuntimeVersion).toMatch(/^\d+\.\d+\.\d+$/);
   });
 

@@ -70,7 +70,12 @@ Options:
           ? `${report.metadata.name ?? '(unnamed)'}${report.metadata.normalization ? `, normalization mean ${report.metadata.normalization.mean} std ${report.metadata.normalization.std}` : ''}${report.metadata.labels ? `, ${report.metadata.labels.length} labels` : ''}`
           : 'none',
       ],
-      ['native', report.engines.native.ok ? 'loads' : `fails: ${report.engines.native.reason}`],
+      [
+        'native',
+        report.engines.native.ok
+          ? `loads, XNNPACK runs ${report.engines.native.delegatedNodes} of ${report.engines.native.totalNodes} nodes`
+          : `fails: ${report.engines.native.reason}`,
+      ],
       ['wasm', report.engines.wasm.ok ? 'loads' : `fails: ${report.engines.wasm.reason}`],
     ];
     io.stdout.write(table(rows));

@@ -23,6 +23,7 @@ class NativeModel implements Model {
   public readonly threads: number;
   public readonly nodes: number;
   public readonly interpreters = 1;
+  public engineReason?: string;
   public readonly delegatedNodes: number;
   readonly #inputs: readonly TensorInfo[];
   readonly #outputs: readonly TensorInfo[];

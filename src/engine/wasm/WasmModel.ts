@@ -119,6 +119,7 @@ class WasmModel implements Model {
   public readonly threads = 1;
   public readonly nodes = 0;
   public readonly interpreters = 1;
+  public engineReason?: string;
   public readonly delegatedNodes = 0;
   public readonly fallbackReason?: string;
   public readonly inputs: readonly TensorInfo[];

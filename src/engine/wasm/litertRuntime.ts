@@ -84,7 +84,10 @@ const getLiteRt = (): Promise<LiteRt> => {
   return runtime;
 };
 
+/** Whether this process has started loading the WASM runtime (cold starts should not, when native is fine). */
+const liteRtRequested = (): boolean => runtime !== undefined;
+
 /** What LiteRT logged lately, for error messages. */
 const takeRecentLog = (): string => recentLog.splice(0).join(' ');
 
-export { getLiteRt, takeRecentLog };
+export { getLiteRt, liteRtRequested, takeRecentLog };

@@ -41,6 +41,7 @@ const kserveRoutes: readonly Route<RouteContext>[] = [
             task: served.manifest.task,
             ...(served.model.delegateReason && { delegateReason: served.model.delegateReason }),
             ...(served.model.fallbackReason && { fallbackReason: served.model.fallbackReason }),
+            ...(served.model.engineReason && { engineReason: served.model.engineReason }),
           },
         });
       } finally {
