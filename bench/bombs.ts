@@ -5,7 +5,6 @@
 // Targets: each answered in under 2 s with a 4xx (503 for the model, which is
 // the operator's), RSS back within 10% of where it started.
 //   npm run bench:bombs
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { BuiltinOperator } from '../src/tflite/generated/schema_generated.js';
 import { flatPng, pngHeaderBomb } from '../test/helpers/bombs.js';
 import { mediapipe } from '../test/helpers/models.js';
 import { addVersion } from '../test/helpers/repository.js';
+import { startTflsServe } from '../test/helpers/tflsServe.js';
 import { floatBytes, singleOpModel } from '../test/helpers/tinyModels.js';
 import { describeMachine } from './machine.js';
 
@@ -34,26 +34,12 @@ addVersion(
   ]),
 );
 
-const startServer = async (): Promise<{ url: string; child: ChildProcess }> => {
-  const child = spawn(process.execPath, [join(root, 'bin/tfls.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
-    env: {
-      ...process.env,
-      MODEL_REPOSITORY: repository,
-      TFLITE_NUM_THREADS: '1',
-      PRELOAD_MODELS: 'face-detection,hands-crop',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+const startServer = () =>
+  startTflsServe({
+    MODEL_REPOSITORY: repository,
+    TFLITE_NUM_THREADS: '1',
+    PRELOAD_MODELS: 'face-detection,hands-crop',
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const match = /(http:\/\/[^\s]+)/.exec(chunk.toString());
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`tfls serve exited with ${code}`)));
-  });
-  return { url, child };
-};
 
 const statusKb = (pid: number, field: 'VmRSS' | 'VmHWM'): number =>
   Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);

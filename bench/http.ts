@@ -7,7 +7,6 @@
 // postprocess from its Server-Timing header), and what the server adds
 // beyond those stages.
 //   npm run bench:http [-- --seconds 10]
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import sharp from 'sharp';
 import { percentile } from '../src/bench/stats.js';
 import { mediapipe } from '../test/helpers/models.js';
 import { addVersion } from '../test/helpers/repository.js';
+import { startTflsServe } from '../test/helpers/tflsServe.js';
 import { describeMachine } from './machine.js';
 
 const { values } = parseArgs({
@@ -36,27 +36,13 @@ addVersion(repository, 'face-detection', 1, join(root, 'models/face-detection/1/
 });
 addVersion(repository, 'hands', 1, mediapipe.handLandmarkFull, { task: 'landmarks' });
 
-const startServer = async (interpreters = 1): Promise<{ url: string; child: ChildProcess }> => {
-  const child = spawn(process.execPath, [join(root, 'bin/tfls.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
-    env: {
-      ...process.env,
-      MODEL_REPOSITORY: repository,
-      TFLITE_NUM_THREADS: values.threads,
-      TFLITE_INTERPRETERS: String(interpreters),
-      PRELOAD_MODELS: 'face-detection,hands',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+const startServer = (interpreters = 1) =>
+  startTflsServe({
+    MODEL_REPOSITORY: repository,
+    TFLITE_NUM_THREADS: values.threads,
+    TFLITE_INTERPRETERS: String(interpreters),
+    PRELOAD_MODELS: 'face-detection,hands',
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const match = /(http:\/\/[^\s]+)/.exec(chunk.toString());
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`tfls serve exited with ${code}`)));
-  });
-  return { url, child };
-};
 
 interface Sample {
   total: number;

@@ -1,7 +1,8 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTflsServe } from '../helpers/tflsServe.js';
 
 const run = promisify(execFile);
 const PHOTO = readFileSync('test/fixtures/images/astronaut.png');
@@ -11,17 +12,7 @@ let url: string;
 
 beforeAll(async () => {
   // What `npm start` runs, in its own process.
-  server = spawn(process.execPath, ['bin/tfls.js', 'serve', '--port', '0', '--host', '127.0.0.1'], {
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR', TFLITE_NUM_THREADS: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  url = await new Promise<string>((resolve, reject) => {
-    server.stdout!.on('data', (chunk: Buffer) => {
-      const match = /(http:\/\/[^\s]+)/.exec(chunk.toString());
-      if (match) resolve(match[1]!);
-    });
-    server.once('exit', (code) => reject(new Error(`tfls serve exited with ${code}`)));
-  });
+  ({ url, child: server } = await startTflsServe({ TFLITE_NUM_THREADS: '1' }));
 }, 60_000);
 afterAll(() => {
   server.kill();

@@ -33,42 +33,15 @@ const singleOpModel = (
   op: BuiltinOperator,
   tensors: readonly TensorSpec[],
   options?: { type: BuiltinOptions; value: OperatorT['builtinOptions'] },
-): Uint8Array => {
-  const code = new OperatorCodeT();
-  setBuiltinCode(code, op);
-  code.version = 1;
-  const model = new ModelT();
-  model.version = 3;
-  model.description = 'tflite-serverless test model';
-  model.operatorCodes = [code];
-  model.buffers = [new ModelBuffer()];
-  const subgraph = new SubGraphT();
-  subgraph.tensors = tensors.map((spec) => {
-    const tensor = new TensorT();
-    tensor.name = spec.name;
-    tensor.shape = spec.shape;
-    tensor.type = spec.type ?? TensorType.FLOAT32;
-    if (spec.data) {
-      model.buffers.push(new ModelBuffer(spec.data));
-      tensor.buffer = model.buffers.length - 1;
-    }
-    return tensor;
-  });
-  const operator = new OperatorT();
-  operator.opcodeIndex = 0;
-  operator.inputs = tensors.slice(0, -1).map((_, i) => i);
-  operator.outputs = [tensors.length - 1];
-  if (options) {
-    operator.builtinOptionsType = options.type;
-    operator.builtinOptions = options.value;
-  }
-  subgraph.inputs = [0];
-  subgraph.outputs = [tensors.length - 1];
-  subgraph.operators = [operator];
-  subgraph.name = 'main';
-  model.subgraphs = [subgraph];
-  return writeModel({ model, trailer: new Uint8Array(0) });
-};
+): Uint8Array =>
+  graphModel(tensors, [
+    {
+      op,
+      inputs: tensors.slice(0, -1).map((t) => t.name),
+      output: tensors.at(-1)!.name,
+      ...(options && { options }),
+    },
+  ]);
 
 /** y = x·Wᵀ + b (FULLY_CONNECTED): runs at any batch size, unlike the MediaPipe models. */
 const fullyConnectedModel = (weights: readonly (readonly number[])[], bias: readonly number[]): Uint8Array => {
@@ -95,17 +68,22 @@ const fixedReshapeModel = (inputShape: number[], target: number[]): Uint8Array =
   ]);
 
 /**
- * A real .tflite file of several builtin ops in sequence, written with the
- * project's writer: tensors by name, each op naming its inputs and output;
- * the first tensor is the model input, the last op's output the model output.
+ * A real .tflite file of builtin ops in sequence, written with the project's
+ * writer: tensors by name, each op naming its inputs and output; the first
+ * tensor is the model input, the last op's output the model output.
  */
 const graphModel = (
   tensors: readonly TensorSpec[],
-  ops: readonly { readonly op: BuiltinOperator; readonly inputs: readonly string[]; readonly output: string }[],
+  ops: readonly {
+    readonly op: BuiltinOperator;
+    readonly inputs: readonly string[];
+    readonly output: string;
+    readonly options?: { type: BuiltinOptions; value: OperatorT['builtinOptions'] };
+  }[],
 ): Uint8Array => {
   const model = new ModelT();
   model.version = 3;
-  model.description = 'tflite-serverless test graph';
+  model.description = 'tflite-serverless test model';
   model.buffers = [new ModelBuffer()];
   const codes = [...new Set(ops.map((o) => o.op))];
   model.operatorCodes = codes.map((op) => {
@@ -132,6 +110,10 @@ const graphModel = (
     operator.opcodeIndex = codes.indexOf(o.op);
     operator.inputs = o.inputs.map((name) => index.get(name)!);
     operator.outputs = [index.get(o.output)!];
+    if (o.options) {
+      operator.builtinOptionsType = o.options.type;
+      operator.builtinOptions = o.options.value;
+    }
     return operator;
   });
   subgraph.inputs = [0];
