@@ -35,7 +35,7 @@ interface PredictService {
   readonly predictions: PredictionService;
   /**
    * One request through the routes, errors mapped to their status: what the
-   * handler does after decoding the event (the batch function calls it).
+   * handler does after decoding the event.
    */
   serve(request: HttpRequest): Promise<HttpResponse>;
   /** Loads PRELOAD_MODELS; await at init so that provisioned concurrency pays for it. */
