@@ -49,6 +49,7 @@ describe('KServe v2 server routes', () => {
           interpreters: expect.any(Number),
           delegatedNodes: 1,
           totalNodes: 1,
+          engineReason: 'native: XNNPACK runs 1 of 1 nodes natively',
           task: 'raw',
         },
       });
