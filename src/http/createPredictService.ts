@@ -4,15 +4,15 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { createS3Client } from '../aws/s3Client.js';
 import type { ServerConfig } from '../config/serverConfig.js';
 import { TflsError } from '../errors.js';
 import { LocalModelSource } from '../repository/LocalModelSource.js';
+import { lazyS3Source } from '../repository/lazyS3Source.js';
 import { ModelRepository } from '../repository/ModelRepository.js';
-import { S3ModelSource } from '../repository/S3ModelSource.js';
 import { metricsLogger } from '../serving/metricsLogger.js';
 import { ModelMetrics } from '../serving/modelMetrics.js';
 import { PredictionService } from '../serving/PredictionService.js';
+import { warmUp } from '../serving/warmUp.js';
 import type { RouteContext } from './context.js';
 import { MethodNotAllowedError, statusOf } from './httpErrors.js';
 import { type HttpRequest, toRequest } from './request.js';
@@ -55,7 +55,7 @@ const createPredictService = (config: ServerConfig): PredictService => {
     logger: metricsLogger(logger),
   });
   const source = config.modelRepository.startsWith('s3://')
-    ? new S3ModelSource(config.modelRepository, createS3Client(), config.cacheDir)
+    ? lazyS3Source(config.modelRepository, config.cacheDir)
     : new LocalModelSource(config.modelRepository);
   const repository = new ModelRepository({
     source,
@@ -117,7 +117,10 @@ const createPredictService = (config: ServerConfig): PredictService => {
     modelMetrics,
     predictions,
     serve: (request) => respond(() => request, request.path, request.requestId),
-    preload: () => repository.preload(config.preloadModels),
+    preload: async () => {
+      await repository.preload(config.preloadModels);
+      await warmUp(repository, config.preloadModels);
+    },
   };
 };
 

@@ -154,5 +154,11 @@ const imageToTensor = async (
   return { data: out, transform, decodeMs, preprocessMs: performance.now() - pixelStarted };
 };
 
+/** A gray PNG of width x height, made with the same sharp the pipeline decodes with. */
+const grayPng = (width: number, height: number): Promise<Buffer> =>
+  sharp(new Uint8Array(width * height * 3).fill(128), { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
+
 export type { ImageLimits, ImageTensor };
-export { imageShape, imageToTensor };
+export { grayPng, imageShape, imageToTensor };

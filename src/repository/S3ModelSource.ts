@@ -2,17 +2,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ObjectStore } from '../aws/objectStore.js';
-import { ConfigError } from '../errors.js';
 import { parseManifestText } from './manifestText.js';
 import { isModelName, isVersionDirectory } from './names.js';
+import { parseS3Url } from './s3Url.js';
 import type { ModelSource, VersionFiles } from './types.js';
-
-/** Parses s3://bucket/prefix. */
-const parseS3Url = (url: string): { bucket: string; prefix: string } => {
-  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
-  if (!match) throw new ConfigError(`MODEL_REPOSITORY ${JSON.stringify(url)} is not s3://bucket[/prefix]`);
-  return { bucket: match[1]!, prefix: (match[2] ?? '').replace(/\/+$/, '') };
-};
 
 /**
  * A model repository in S3. Model files are cached under `cacheDir` keyed by
@@ -102,4 +95,4 @@ class S3ModelSource implements ModelSource {
   }
 }
 
-export { parseS3Url, S3ModelSource };
+export { S3ModelSource };

@@ -1,7 +1,7 @@
 import { getNumberFromEnv, getStringFromEnv, keyPrefix } from '../../config/env.js';
 import { resolveThreads } from '../../engine/threads.js';
 import { ConfigError } from '../../errors.js';
-import { parseS3Url } from '../../repository/S3ModelSource.js';
+import { parseS3Url } from '../../repository/s3Url.js';
 
 /** The ingest function's settings, read once from the environment. */
 interface IngestConfig {

@@ -1,0 +1,118 @@
+// Cold start of the bundled predict handler, loaded as Lambda loads it: the
+// bundle alone in a task root, the layer's modules through NODE_PATH (the
+// x86_64 layer, built here if missing), LAMBDA_TASK_ROOT set. N fresh
+// processes each: `node -e 0`; the bundle without preload (import only);
+// with PRELOAD_MODELS=face-detection (ready: what provisioned concurrency
+// pays); and the first request after ready (a 512x512 PNG to face
+// detection), beside the same request once warm.
+// Prints medians and the ratio of ready to `node -e 0` in the same run, and
+// the bundle's size.
+//   npm run bench:coldstart [-- --runs 9]
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeMachine } from './machine.js';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '9' } } });
+const runs = Number(values.runs);
+const root = join(import.meta.dirname, '..');
+const bundle = join(root, 'dist/functions/predict/index.mjs');
+const layer = join(root, 'dist/layer/x86_64');
+if (!existsSync(bundle)) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+if (!existsSync(join(layer, 'nodejs/node_modules/tflite-serverless-native')))
+  execFileSync(process.execPath, [join(root, 'scripts/layer/build-layer.mjs'), '--arch', 'x86_64'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+const taskRoot = mkdtempSync(join(tmpdir(), 'tfls-task-'));
+copyFileSync(bundle, join(taskRoot, 'index.mjs'));
+if (existsSync(`${bundle}.map`)) copyFileSync(`${bundle}.map`, join(taskRoot, 'index.mjs.map'));
+
+// Runs in the fresh process: times since the process started (performance.timeOrigin).
+const child = join(taskRoot, 'cold.mjs');
+writeFileSync(
+  child,
+  `
+const imported = await import(${JSON.stringify(join(taskRoot, 'index.mjs'))});
+const ready = performance.now();
+const { readFileSync } = await import('node:fs');
+const photo = readFileSync(${JSON.stringify(join(root, 'test/fixtures/images/astronaut.png'))}).toString('base64');
+const event = {
+  version: '2.0', routeKey: '$default', rawPath: '/v1/models/face-detection:predict', rawQueryString: '',
+  headers: { 'content-type': 'image/png' },
+  requestContext: { http: { method: 'POST', path: '/v1/models/face-detection:predict' }, requestId: 'cold' },
+  body: photo, isBase64Encoded: true,
+};
+const context = { awsRequestId: 'cold', functionName: 'predict', getRemainingTimeInMillis: () => 29000 };
+const answer = await imported.handler(event, context);
+const first = performance.now() - ready;
+if (answer.statusCode !== 200) throw new Error('first request: ' + answer.statusCode + ' ' + answer.body);
+let warm = Infinity;
+for (let i = 0; i < 3; i++) {
+  const started = performance.now();
+  await imported.handler(event, context);
+  warm = Math.min(warm, performance.now() - started);
+}
+console.log(JSON.stringify({ ready, first, warm }));
+`,
+);
+
+const lambdaEnv = (preload: boolean): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  NODE_PATH: join(layer, 'nodejs/node_modules'),
+  LAMBDA_TASK_ROOT: taskRoot,
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1769',
+  AWS_LAMBDA_FUNCTION_NAME: 'tflite-serverless-predict',
+  AWS_REGION: 'us-east-1',
+  MODEL_REPOSITORY: join(root, 'models'),
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  ...(preload && { PRELOAD_MODELS: 'face-detection' }),
+});
+
+/** Wall time from spawn to exit (ms), and what the process printed. */
+const timed = (args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; out: string }> =>
+  new Promise((resolve, reject) => {
+    const started = performance.now();
+    const process_ = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    process_.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    process_.once('exit', (code) =>
+      code === 0 ? resolve({ ms: performance.now() - started, out }) : reject(new Error(`exit ${code}`)),
+    );
+  });
+
+const median = (samples: number[]): number => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+
+const empty: number[] = [];
+const importOnly: number[] = [];
+const ready: number[] = [];
+const first: number[] = [];
+const warm: number[] = [];
+for (let i = 0; i < runs; i++) {
+  empty.push((await timed(['-e', '0'], { PATH: process.env.PATH })).ms);
+  // ready counts from process start inside the child; node -e 0 from spawn to exit outside: node's own exit is
+  // a few ms, so the ratio slightly flatters node -e 0, never the handler.
+  importOnly.push(JSON.parse((await timed([child], lambdaEnv(false))).out).ready);
+  const preloaded = JSON.parse((await timed([child], lambdaEnv(true))).out);
+  ready.push(preloaded.ready);
+  first.push(preloaded.first);
+  warm.push(preloaded.warm);
+}
+const f = (ms: number) => `${ms.toFixed(1)} ms`;
+console.log(`${describeMachine()}; ${runs} fresh processes each; medians`);
+console.log(`bundle: dist/functions/predict/index.mjs ${(statSync(bundle).size / 1024).toFixed(0)} KB`);
+console.log(`node -e 0 (spawn to exit):            ${f(median(empty))}`);
+console.log(`import, no preload (start to ready):  ${f(median(importOnly))}`);
+console.log(
+  `ready with face-detection preloaded:  ${f(median(ready))}  (${(median(ready) / median(empty)).toFixed(2)}x node -e 0)`,
+);
+console.log(`  of which the model load:            ${f(median(ready) - median(importOnly))}`);
+console.log(`first request after ready:            ${f(median(first))}  (the same request warm: ${f(median(warm))})`);
