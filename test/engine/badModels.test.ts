@@ -24,12 +24,11 @@ describe('models that declare more memory than they may have', () => {
   it.each(['auto', 'native', 'wasm'] as const)(
     'a model declaring 2 GiB of tensors is refused before any engine allocates (%s), as a format error',
     async (engine) => {
-      const before = process.memoryUsage().rss;
       const error = await loadModel(giant(), { engine }).catch((e: unknown) => e);
+      // The declared sizes' own message, from the check that runs before either engine sees the file
+      // (bench:bombs prints the RSS it leaves); not the native engine's after-allocation one.
       expect(error).toBeInstanceOf(ModelFormatError);
       expect((error as Error).message).toBe("the model's tensors would take 2048 MB, at or over the limit of 1024 MB");
-      // Nothing near the declared size was touched (WASM would have grown its heap by hundreds of MB).
-      expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
     },
   );
 
