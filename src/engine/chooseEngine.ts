@@ -34,8 +34,6 @@ const medianRunMs = (model: Model): number => {
 interface Choice {
   readonly model: Model;
   readonly reason: string;
-  /** The timed probe's medians, when one ran. */
-  readonly probe?: { readonly nativeMs: number; readonly wasmMs: number };
 }
 
 /**
@@ -55,14 +53,14 @@ const chooseEngine = async (native: Model, loadWasm: () => Promise<Model>): Prom
       reason: `native: ${coverage(native)}, and WASM cannot load it (${(error as Error).message})`,
     };
   }
-  const probe = { nativeMs: medianRunMs(native), wasmMs: medianRunMs(wasm) };
-  const figures = `timed probe, median of ${PROBE_RUNS} runs: native ${probe.nativeMs.toFixed(2)} ms, WASM ${probe.wasmMs.toFixed(2)} ms`;
-  if (probe.wasmMs * MARGIN < probe.nativeMs) {
+  const [nativeMs, wasmMs] = [medianRunMs(native), medianRunMs(wasm)];
+  const figures = `timed probe, median of ${PROBE_RUNS} runs: native ${nativeMs.toFixed(2)} ms, WASM ${wasmMs.toFixed(2)} ms`;
+  if (wasmMs * MARGIN < nativeMs) {
     native.dispose();
-    return { model: wasm, reason: `wasm: ${coverage(native)}; ${figures}`, probe };
+    return { model: wasm, reason: `wasm: ${coverage(native)}; ${figures}` };
   }
   wasm.dispose();
-  return { model: native, reason: `native: ${coverage(native)}; ${figures}`, probe };
+  return { model: native, reason: `native: ${coverage(native)}; ${figures}` };
 };
 
 export type { Choice };

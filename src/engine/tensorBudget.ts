@@ -39,4 +39,4 @@ const checkTensorBudget = (file: TfliteFile, maxBytes: number): void => {
     );
 };
 
-export { checkTensorBudget, declaredTensorBytes };
+export { checkTensorBudget };

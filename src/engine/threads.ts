@@ -6,12 +6,6 @@ import { ConfigError } from '../errors.js';
 const LAMBDA_MB_PER_VCPU = 1769;
 const MAX_THREADS = 64;
 
-/**
- * Threads for an interpreter: the explicit option, else TFLITE_NUM_THREADS,
- * else on Lambda the vCPUs the memory size buys, else the CPUs available.
- * Lambda reports more CPUs than the function's share, and threads beyond the
- * share only contend.
- */
 /** The CPUs the function gets: on Lambda the vCPUs its memory size buys, else the CPUs available. */
 const availableCpus = (env: NodeJS.ProcessEnv = process.env): number => {
   const cpus = availableParallelism();
@@ -42,6 +36,12 @@ const resolveInterpreters = (threads: number, env: NodeJS.ProcessEnv = process.e
   return fromEnv > 0 ? fromEnv : Math.max(1, Math.floor(availableCpus(env) / threads));
 };
 
+/**
+ * Threads for an interpreter: the explicit option, else TFLITE_NUM_THREADS,
+ * else on Lambda the vCPUs the memory size buys, else the CPUs available.
+ * Lambda reports more CPUs than the function's share, and threads beyond the
+ * share only contend.
+ */
 const resolveThreads = (option?: number, env: NodeJS.ProcessEnv = process.env): number => {
   if (option !== undefined) {
     if (!Number.isInteger(option) || option < 1 || option > MAX_THREADS) {

@@ -119,7 +119,7 @@ const createPredictService = (config: ServerConfig): PredictService => {
     serve: (request) => respond(() => request, request.path, request.requestId),
     preload: async () => {
       await repository.preload(config.preloadModels);
-      await warmUp(repository, config.preloadModels);
+      await warmUp(repository, config.preloadModels, config.imageTimeoutSeconds);
     },
   };
 };

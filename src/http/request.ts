@@ -28,25 +28,24 @@ const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;
 const decodeContent = (body: Buffer, encoding: string | undefined, maxBodyBytes: number): Buffer => {
   const coding = (encoding ?? 'identity').trim().toLowerCase();
   if (coding === 'identity' || coding === '') return body;
+  const gzip = coding === 'gzip' || coding === 'x-gzip';
+  if (!gzip && coding !== 'deflate')
+    throw new UnsupportedMediaTypeError(
+      `unsupported Content-Encoding ${JSON.stringify(coding)}; send gzip, deflate or none`,
+    );
   const options = { maxOutputLength: maxBodyBytes };
-  const inflate = (): Buffer => {
-    if (coding === 'gzip' || coding === 'x-gzip') return gunzipSync(body, options);
+  const tooLarge = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+  try {
+    if (gzip) return gunzipSync(body, options);
     // RFC 9110's deflate is zlib-wrapped; some clients send it raw.
     try {
       return inflateSync(body, options);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw error;
+      if (tooLarge(error)) throw error;
       return inflateRawSync(body, options);
     }
-  };
-  if (coding !== 'gzip' && coding !== 'x-gzip' && coding !== 'deflate')
-    throw new UnsupportedMediaTypeError(
-      `unsupported Content-Encoding ${JSON.stringify(coding)}; send gzip, deflate or none`,
-    );
-  try {
-    return inflate();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+    if (tooLarge(error))
       throw new PayloadTooLargeError(`the request body inflates to over the limit of ${maxBodyBytes} bytes`);
     throw new InputError(`the request body is not valid ${coding} data (Content-Encoding ${coding})`);
   }

@@ -11,7 +11,11 @@ import { predictImage } from './predictImage.js';
  * else a run on zeros. Nothing is recorded. Failures are the repository's to
  * report; warming skips them.
  */
-const warmUp = async (repository: ModelRepository, names: readonly string[]): Promise<void> => {
+const warmUp = async (
+  repository: ModelRepository,
+  names: readonly string[],
+  imageTimeoutSeconds: number,
+): Promise<void> => {
   if (names.length === 0) return;
   const image = await grayPng(64, 64);
   for (const name of names) {
@@ -19,7 +23,7 @@ const warmUp = async (repository: ModelRepository, names: readonly string[]): Pr
       const lease = await repository.acquire(name);
       try {
         const { model } = lease.served;
-        await predictImage(lease.served, image, 10).catch(() =>
+        await predictImage(lease.served, image, imageTimeoutSeconds).catch(() =>
           model.runAsync(zeroInputs(model.inputs), { consume: () => undefined }),
         );
       } finally {

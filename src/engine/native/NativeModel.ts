@@ -181,12 +181,11 @@ class NativeModel implements Model {
         if (this.#sizeFor(batch)) outputs = await native(arrays, options !== undefined);
         else {
           const stacker = itemStacker(batch);
-          const size = (a: Uint8Array) => a.length / batch;
           for (let i = 0; i < batch; i++)
             stacker.add(
               i,
               await native(
-                arrays.map((a) => a.subarray(i * size(a), (i + 1) * size(a))),
+                arrays.map((a) => itemOf(a, batch, i) as Uint8Array),
                 true,
               ),
             );
