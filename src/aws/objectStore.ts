@@ -6,6 +6,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { PayloadTooLargeError } from '../errors.js';
 
 const statusOf = (error: unknown): number | undefined =>
   (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -26,10 +27,14 @@ class ObjectStore {
     public readonly bucket: string,
   ) {}
 
-  /** The object's bytes, or undefined when it does not exist (or no longer matches `ifMatch`). */
+  /**
+   * The object's bytes, or undefined when it does not exist (or no longer
+   * matches `ifMatch`). Past `maxBytes` it throws PayloadTooLargeError
+   * before reading the body.
+   */
   public async get(
     key: string,
-    options: { versionId?: string; ifMatch?: string } = {},
+    options: { versionId?: string; ifMatch?: string; maxBytes?: number } = {},
   ): Promise<{ bytes: Uint8Array; etag: string; contentType?: string } | undefined> {
     try {
       const response = await this.client.send(
@@ -43,6 +48,12 @@ class ObjectStore {
           }),
         }),
       );
+      if (options.maxBytes !== undefined && (response.ContentLength ?? 0) > options.maxBytes) {
+        (response.Body as { destroy?: () => void } | undefined)?.destroy?.();
+        throw new PayloadTooLargeError(
+          `${key} is ${response.ContentLength} bytes, over the limit of ${options.maxBytes}`,
+        );
+      }
       const bytes = await response.Body!.transformToByteArray();
       return {
         bytes,

@@ -54,13 +54,13 @@ interface S3HandlerOptions<T extends { readonly status: string }> {
 }
 
 /**
- * A Lambda handler for S3 ObjectCreated notifications, direct or through
- * SQS: each accepted upload through `work`, its outcome counted, failures
- * settled as the source expects; Powertools logging and metrics around it.
+ * Handles S3 ObjectCreated notifications, direct or through SQS: each
+ * accepted upload through `work`, its outcome counted, failures settled as
+ * the source expects.
  */
-const s3EventHandler = <T extends { readonly status: string }>(options: S3HandlerOptions<T>) => {
+const s3UploadsHandle = <T extends { readonly status: string }>(options: S3HandlerOptions<T>) => {
   const { logger, metrics } = options;
-  const handle = async (event: unknown, _context: Context): Promise<BatchResult & { outcomes: T[] }> => {
+  return async (event: unknown): Promise<BatchResult & { outcomes: T[] }> => {
     const { uploads, unreadable, malformed } = s3Uploads(event);
     if (malformed.length > 0)
       logger.error('records whose keys are not valid percent-encoding were left alone', { keys: malformed });
@@ -79,8 +79,21 @@ const s3EventHandler = <T extends { readonly status: string }>(options: S3Handle
     );
     return { outcomes: results, ...batch };
   };
-  const handler = middy(handle).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+};
+
+/** Powertools logging and metrics (and the per-model metrics, when given) around a handler. */
+const withPowertools = <E, R>(
+  handle: (event: E, context: Context) => Promise<R>,
+  options: Pick<S3HandlerOptions<{ status: string }>, 'logger' | 'metrics' | 'modelMetrics'>,
+) => {
+  const handler = middy(handle).use(injectLambdaContext(options.logger)).use(logMetrics(options.metrics));
   return options.modelMetrics ? handler.use(options.modelMetrics.middleware()) : handler;
 };
 
-export { s3EventHandler };
+/** A Lambda handler for S3 ObjectCreated notifications, with Powertools around it. */
+const s3EventHandler = <T extends { readonly status: string }>(options: S3HandlerOptions<T>) => {
+  const handle = s3UploadsHandle(options);
+  return withPowertools((event: unknown, _context: Context) => handle(event), options);
+};
+
+export { s3EventHandler, s3UploadsHandle, withPowertools };

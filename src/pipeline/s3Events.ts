@@ -75,4 +75,4 @@ interface BatchResult {
 }
 
 export type { BatchResult, S3Upload };
-export { s3Uploads };
+export { decodeKey, s3Uploads };

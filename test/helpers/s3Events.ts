@@ -71,5 +71,38 @@ const sqsEvent = (events: readonly (S3Event | string)[]): SQSEvent => ({
   })),
 });
 
+interface BatchTask {
+  readonly key: string;
+  readonly versionId?: string;
+}
+
+/**
+ * An S3 Batch Operations LambdaInvoke payload as AWS documents it
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/batch-ops-invoke-lambda.html):
+ * schema 2.0 names the bucket and carries the job's user arguments, 1.0
+ * gives the bucket's ARN. Keys arrive URL-encoded.
+ */
+const batchOperationsEvent = (
+  bucket: string,
+  tasks: readonly BatchTask[],
+  options: { schema?: '1.0' | '2.0'; userArguments?: Record<string, string> } = {},
+) => {
+  const schema = options.schema ?? '2.0';
+  return {
+    invocationSchemaVersion: schema,
+    invocationId: 'YXNkbGZqYWRmaiBhc2RmdW9hZHNmZGpmaGFzbGtkaGZza2RmaAo',
+    job: {
+      id: 'f3cc4f60-61f6-4a2b-8a21-d07600c373ce',
+      ...(schema === '2.0' && { userArguments: options.userArguments ?? {} }),
+    },
+    tasks: tasks.map((task, i) => ({
+      taskId: `dGFza2lkZ29lc2hlcmUK${i}`,
+      s3Key: task.key.split('/').map(encodeURIComponent).join('/'),
+      s3VersionId: task.versionId ?? null,
+      ...(schema === '2.0' ? { s3Bucket: bucket } : { s3BucketArn: `arn:aws:s3:::${bucket}` }),
+    })),
+  };
+};
+
 export type { ObjectFacts };
-export { s3Event, sqsEvent };
+export { batchOperationsEvent, s3Event, sqsEvent };

@@ -1,9 +1,11 @@
+import type { Context } from 'aws-lambda';
 import { ObjectStore } from '../../aws/objectStore.js';
 import { createS3Client } from '../../aws/s3Client.js';
 import { createPredictService } from '../../http/createPredictService.js';
-import { s3EventHandler } from '../s3EventHandler.js';
+import { s3UploadsHandle, withPowertools } from '../s3EventHandler.js';
 import type { BatchResult } from '../s3Events.js';
 import type { BatchConfig } from './batchConfig.js';
+import { type BatchOperationsResponse, batchOperationsHandle, isBatchOperationsEvent } from './batchOperations.js';
 import { type BatchOutcome, processInput } from './processInput.js';
 
 interface BatchInvocationResult extends BatchResult {
@@ -12,8 +14,9 @@ interface BatchInvocationResult extends BatchResult {
 
 /**
  * The batch function: S3 ObjectCreated under inputs/<model>/ (directly or
- * through SQS). Models come from the same repository, cache and routes as
- * the predict function's.
+ * through SQS), and S3 Batch Operations jobs over objects already there.
+ * Models come from the same repository, cache and routes as the predict
+ * function's; both sources do the same work per object.
  */
 const createBatchHandler = (config: BatchConfig) => {
   const service = createPredictService(config.server);
@@ -26,13 +29,21 @@ const createBatchHandler = (config: BatchConfig) => {
     stores.set(bucket, store);
     return store;
   };
-  return s3EventHandler<BatchOutcome>({
-    logger: service.logger,
-    metrics: service.metrics,
-    modelMetrics: service.modelMetrics,
-    work: (upload) => processInput(upload, storeFor(upload.bucket), service, config, service.logger),
+  const { logger, metrics, modelMetrics } = service;
+  const work = (bucket: string, input: Parameters<typeof processInput>[0]) =>
+    processInput(input, storeFor(bucket), service, config, logger);
+  const fromUploads = s3UploadsHandle<BatchOutcome>({
+    logger,
+    metrics,
+    work: (upload) => work(upload.bucket, upload),
     metricFor: { ok: 'BatchOutputs', error: 'BatchErrors', skipped: 'BatchSkipped' },
   });
+  const fromJob = batchOperationsHandle({ logger, metrics, work });
+  return withPowertools(
+    (event: unknown, _context: Context): Promise<BatchInvocationResult | BatchOperationsResponse> =>
+      isBatchOperationsEvent(event) ? fromJob(event) : fromUploads(event),
+    { logger, metrics, modelMetrics },
+  );
 };
 
 export type { BatchInvocationResult };

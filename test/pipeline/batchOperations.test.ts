@@ -1,0 +1,157 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ObjectStore } from '../../src/aws/objectStore.js';
+import { loadBatchConfig } from '../../src/pipeline/batch/batchConfig.js';
+import type { BatchOperationsResponse } from '../../src/pipeline/batch/batchOperations.js';
+import { createBatchHandler } from '../../src/pipeline/batch/createBatchHandler.js';
+import { localContext } from '../../src/server/toApiGatewayEvent.js';
+import { type LocalS3, startS3 } from '../helpers/s3.js';
+import { batchOperationsEvent } from '../helpers/s3Events.js';
+
+const BUCKET = 'backfill-data';
+const FACE = 'test/fixtures/people/astronaut.jpg';
+
+let s3: LocalS3;
+let store: ObjectStore;
+let handler: ReturnType<typeof createBatchHandler>;
+
+const invoke = async (event: unknown): Promise<BatchOperationsResponse> =>
+  (await handler(event as never, localContext('test'))) as BatchOperationsResponse;
+
+interface Detections {
+  model_name: string;
+  model_version: string;
+  predictions: { detections: { score: number }[] }[];
+}
+
+beforeAll(async () => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  s3 = await startS3([BUCKET]);
+  store = new ObjectStore(s3.client, BUCKET);
+  await s3.put(BUCKET, 'models/face-detection/1/model.tflite', readFileSync('models/face-detection/1/model.tflite'));
+  await s3.put(BUCKET, 'models/face-detection/1/model.json', JSON.stringify({ task: 'face-detection' }));
+  await s3.put(BUCKET, 'models/broken/1/model.tflite', 'TFL3 but nothing more');
+  handler = createBatchHandler(
+    loadBatchConfig({
+      MODEL_REPOSITORY: `s3://${BUCKET}/models`,
+      MODEL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'tfls-backfill-cache-')),
+      TFLITE_NUM_THREADS: '1',
+    }),
+  );
+});
+afterAll(() => s3.close());
+
+describe('S3 Batch Operations (backfill)', () => {
+  it('schema 2.0: the job names the model; each task Succeeded with its output key, the answer written as for an upload', async () => {
+    await s3.put(BUCKET, 'inputs/archive/2019/a photo.jpg', readFileSync(FACE));
+    await s3.put(BUCKET, 'inputs/face-detection/old/b.jpg', readFileSync(FACE));
+    const event = batchOperationsEvent(
+      BUCKET,
+      [{ key: 'inputs/archive/2019/a photo.jpg' }, { key: 'inputs/face-detection/old/b.jpg' }],
+      { userArguments: { model: 'face-detection' } },
+    );
+    const response = await invoke(event);
+    expect(response).toEqual({
+      invocationSchemaVersion: '2.0',
+      treatMissingKeysAs: 'PermanentFailure',
+      invocationId: event.invocationId,
+      results: [
+        {
+          taskId: event.tasks[0]!.taskId,
+          resultCode: 'Succeeded',
+          resultString: 'outputs/face-detection/archive/2019/a photo.jpg.json',
+        },
+        // A key already in the model's own folder keeps the upload path's layout.
+        {
+          taskId: event.tasks[1]!.taskId,
+          resultCode: 'Succeeded',
+          resultString: 'outputs/face-detection/old/b.jpg.json',
+        },
+      ],
+    });
+    for (const result of response.results) {
+      const answer = (await store.getJson(result.resultString)) as Detections;
+      expect(answer.model_name).toBe('face-detection');
+      expect(answer.model_version).toBe('1');
+      expect(answer.predictions[0]!.detections.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('a bad image is a PermanentFailure whose message points at its error file', async () => {
+    await s3.put(BUCKET, 'inputs/archive/broken.jpg', 'this is not a JPEG');
+    const response = await invoke(
+      batchOperationsEvent(BUCKET, [{ key: 'inputs/archive/broken.jpg' }], {
+        userArguments: { model: 'face-detection' },
+      }),
+    );
+    expect(response.results[0]).toMatchObject({ resultCode: 'PermanentFailure' });
+    expect(response.results[0]!.resultString).toMatch(/see outputs\/face-detection\/archive\/broken\.jpg\.error\.json/);
+    expect(await store.getJson('outputs/face-detection/archive/broken.jpg.error.json')).toMatchObject({
+      status: 400,
+      input: 'inputs/archive/broken.jpg',
+      model_name: 'face-detection',
+    });
+  });
+
+  it('a model that cannot load is a TemporaryFailure: no error file, Batch Operations retries it', async () => {
+    await s3.put(BUCKET, 'inputs/archive/retry.jpg', readFileSync(FACE));
+    const response = await invoke(
+      batchOperationsEvent(BUCKET, [{ key: 'inputs/archive/retry.jpg' }], { userArguments: { model: 'broken' } }),
+    );
+    expect(response.results[0]).toMatchObject({ resultCode: 'TemporaryFailure' });
+    expect(response.results[0]!.resultString).toMatch(/inputs\/archive\/retry\.jpg: 503/);
+    expect(await store.exists('outputs/broken/archive/retry.jpg.error.json')).toBe(false);
+  });
+
+  it('schema 1.0 (bucket ARN, no arguments) takes the model from the key, like an upload', async () => {
+    await s3.put(BUCKET, 'inputs/face-detection/v1/c.jpg', readFileSync(FACE));
+    const response = await invoke(
+      batchOperationsEvent(BUCKET, [{ key: 'inputs/face-detection/v1/c.jpg' }], { schema: '1.0' }),
+    );
+    expect(response.invocationSchemaVersion).toBe('1.0');
+    expect(response.results[0]).toMatchObject({
+      resultCode: 'Succeeded',
+      resultString: 'outputs/face-detection/v1/c.jpg.json',
+    });
+  });
+
+  it('an unknown model, a missing object, a key outside inputs/ and a bad modelVersion fail for good, each saying why', async () => {
+    await s3.put(BUCKET, 'inputs/archive/d.jpg', readFileSync(FACE));
+    const tasks = [{ key: 'inputs/archive/d.jpg' }];
+    const [unknown] = (await invoke(batchOperationsEvent(BUCKET, tasks, { userArguments: { model: 'nobody' } })))
+      .results;
+    expect(unknown).toMatchObject({ resultCode: 'PermanentFailure' });
+    expect(unknown!.resultString).toMatch(/nobody/);
+    const [missing, outside] = (
+      await invoke(
+        batchOperationsEvent(BUCKET, [{ key: 'inputs/archive/gone.jpg' }, { key: 'photos/e.jpg' }], {
+          userArguments: { model: 'face-detection' },
+        }),
+      )
+    ).results;
+    expect(missing).toMatchObject({ resultCode: 'PermanentFailure', resultString: expect.stringMatching(/gone/) });
+    expect(outside).toMatchObject({
+      resultCode: 'PermanentFailure',
+      resultString: expect.stringMatching(/not under inputs\//),
+    });
+    const [badVersion] = (
+      await invoke(
+        batchOperationsEvent(BUCKET, tasks, { userArguments: { model: 'face-detection', modelVersion: 'x' } }),
+      )
+    ).results;
+    expect(badVersion).toMatchObject({
+      resultCode: 'PermanentFailure',
+      resultString: expect.stringMatching(/modelVersion/),
+    });
+    // The function still works after all of that.
+    const [ok] = (
+      await invoke(
+        batchOperationsEvent(BUCKET, tasks, { userArguments: { model: 'face-detection', modelVersion: '1' } }),
+      )
+    ).results;
+    expect(ok).toMatchObject({ resultCode: 'Succeeded', resultString: 'outputs/face-detection/archive/d.jpg.json' });
+  });
+});
