@@ -1,13 +1,14 @@
 import { nativeLogs } from '../engine/loadModel.js';
 import { TflsError } from '../errors.js';
 import { type Command, type CommandIo, parse, UsageError } from './command.js';
+import { batch } from './commands/batch.js';
 import { bench } from './commands/bench.js';
 import { compress } from './commands/compress.js';
 import { inspect } from './commands/inspect.js';
 import { run } from './commands/run.js';
 import { serve } from './commands/serve.js';
 
-const COMMANDS: readonly Command[] = [serve, inspect, compress, bench, run];
+const COMMANDS: readonly Command[] = [serve, inspect, compress, bench, run, batch];
 
 const overview = (): string => `Usage: tfls <command> [options]
 

@@ -3,6 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3BatchResultResult, S3BatchResultResultCode } from 'aws-lambda';
 import { oneLine, toError } from '../../errors.js';
 import { decodeKey } from '../s3Events.js';
+import { BATCH_JOB_ARGUMENTS as ARGUMENTS } from './jobArguments.js';
 import type { BatchInput, BatchOutcome } from './processInput.js';
 import { RetryableBatchError } from './processInput.js';
 
@@ -31,9 +32,6 @@ interface BatchOperationsResponse {
   readonly invocationId: string;
   readonly results: S3BatchResultResult[];
 }
-
-/** The job arguments `tfls batch submit` sets (UserArguments, schema 2.0). */
-const ARGUMENTS = { model: 'model', modelVersion: 'modelVersion' } as const;
 
 /** Batch Operations keeps result strings in its completion report; long ones only bloat it. */
 const MAX_RESULT = 1000;
@@ -161,4 +159,4 @@ const batchOperationsHandle = (options: BatchOperationsOptions) => {
 };
 
 export type { BatchOperationsEvent, BatchOperationsResponse };
-export { ARGUMENTS as BATCH_JOB_ARGUMENTS, batchOperationsHandle, isBatchOperationsEvent };
+export { batchOperationsHandle, isBatchOperationsEvent };
