@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -11,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { packageRoot } from '../src/paths.js';
 import { createAlarms } from './alarms.js';
+import { BatchOperationsRole } from './batchOperationsRole.js';
 import { createFunction, createRuntimeLayer } from './functions.js';
 import { createHttpApi } from './httpApi.js';
 import { attachManagedInstances } from './managedInstances.js';
@@ -33,6 +35,8 @@ class TfliteInferenceService extends Construct {
   public readonly live: lambda.Alias;
   public readonly ingest: NodejsFunction;
   public readonly batch: NodejsFunction;
+  /** The role S3 Batch Operations assumes for backfills through the batch function (`tfls batch submit --role-arn`). */
+  public readonly batchOperationsRole: iam.Role;
   public readonly deadLetters: sqs.Queue;
   public readonly api: apigwv2.HttpApi;
   public readonly stage: apigwv2.HttpStage;
@@ -137,6 +141,11 @@ class TfliteInferenceService extends Construct {
       prefix: prefixes.inputs,
     });
     grantBucketAccess(this.bucket, prefixes, { predict: this.predict, ingest: this.ingest, batch: this.batch });
+    this.batchOperationsRole = new BatchOperationsRole(this, 'BatchOperations', {
+      bucket: this.bucket,
+      prefixes,
+      batch: this.batch,
+    }).role;
 
     ({ api: this.api, stage: this.stage } = createHttpApi(this, this.live, settings));
     this.alarms = createAlarms(this, {

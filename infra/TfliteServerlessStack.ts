@@ -18,6 +18,14 @@ class TfliteServerlessStack extends Stack {
     });
     new CfnOutput(this, 'PredictFunctionName', { value: this.service.predict.functionName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.service.deadLetters.queueUrl });
+    new CfnOutput(this, 'BatchFunctionArn', {
+      value: this.service.batch.functionArn,
+      description: 'tfls batch submit --function-arn (or TFLS_BATCH_FUNCTION_ARN)',
+    });
+    new CfnOutput(this, 'BatchOperationsRoleArn', {
+      value: this.service.batchOperationsRole.roleArn,
+      description: 'tfls batch submit --role-arn (or TFLS_BATCH_ROLE_ARN): the role S3 Batch Operations assumes',
+    });
   }
 }
 

@@ -30,6 +30,7 @@ const DEFAULT_PREFIXES = {
   calibration: 'calibration/',
   inputs: 'inputs/',
   outputs: 'outputs/',
+  manifests: 'manifests/',
 } as const;
 
 /**
@@ -44,6 +45,8 @@ const prefixesSchema = z
     calibration: prefixSchema.default(DEFAULT_PREFIXES.calibration),
     inputs: prefixSchema.default(DEFAULT_PREFIXES.inputs),
     outputs: prefixSchema.default(DEFAULT_PREFIXES.outputs),
+    /** S3 Batch Operations manifests (CSV or S3 Inventory) for backfills; the job's role reads them. */
+    manifests: prefixSchema.default(DEFAULT_PREFIXES.manifests),
   })
   .default(DEFAULT_PREFIXES)
   .refine(

@@ -6,12 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerConfig } from '../../src/config/serverConfig.js';
 import { createPredictService } from '../../src/http/createPredictService.js';
 import { loadBatchConfig } from '../../src/pipeline/batch/batchConfig.js';
+import type { BatchOperationsResponse } from '../../src/pipeline/batch/batchOperations.js';
 import { type BatchInvocationResult, createBatchHandler } from '../../src/pipeline/batch/createBatchHandler.js';
 import { createIngestHandler, type IngestResult } from '../../src/pipeline/ingest/createIngestHandler.js';
 import { loadIngestConfig } from '../../src/pipeline/ingest/ingestConfig.js';
 import { localContext } from '../../src/server/toApiGatewayEvent.js';
 import { type LocalS3, type S3Request, startS3 } from '../helpers/s3.js';
-import { s3Event } from '../helpers/s3Events.js';
+import { batchOperationsEvent, s3Event } from '../helpers/s3Events.js';
 import { allows, fakeLayer, functionId, s3Statements, synthStack } from '../helpers/stack.js';
 
 /**
@@ -86,6 +87,7 @@ beforeAll(async () => {
     inputs: [{ name: 'input', shape: [1, 128, 128, 3], datatype: 'FP32', data: new Array(128 * 128 * 3).fill(0) }],
   });
   const request = await s3.put(BUCKET, 'inputs/face/request.json', body);
+  await s3.put(BUCKET, 'inputs/archive/old.jpg', PHOTO);
   await recording('batch', async () => {
     const handler = createBatchHandler(loadBatchConfig({ ...repository, MODEL_CACHE_DIR: cacheDir() }));
     const event = s3Event(BUCKET, [
@@ -96,6 +98,18 @@ beforeAll(async () => {
     ]);
     const result = (await handler(event as never, localContext('batch'))) as BatchInvocationResult;
     expect(result.outcomes.map((o) => o.status)).toEqual(['ok', 'ok', 'skipped']);
+    // A backfill: S3 Batch Operations tasks over objects already there, one by version id, one gone.
+    const job = batchOperationsEvent(
+      BUCKET,
+      [
+        { key: 'inputs/archive/old.jpg', versionId: 'v-old-1' },
+        { key: 'inputs/archive/old.jpg' },
+        { key: 'inputs/archive/gone.jpg' },
+      ],
+      { userArguments: { model: 'face' } },
+    );
+    const answered = (await handler(job as never, localContext('batch'))) as BatchOperationsResponse;
+    expect(answered.results.map((r) => r.resultCode)).toEqual(['Succeeded', 'Succeeded', 'PermanentFailure']);
   });
 
   await recording('predict', async () => {

@@ -237,7 +237,11 @@ describe('least privilege', () => {
   });
 
   it('ListBucket is limited to the prefixes each function reads', () => {
-    const conditions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
+    // The S3 Batch Operations role is not a function's: its own test covers it.
+    const functionPolicies = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => !id.includes('BatchOperations'))
+      .map(([, p]) => p);
+    const conditions = functionPolicies.flatMap((p) =>
       (p.Properties.PolicyDocument.Statement as { Action: string; Condition?: unknown }[])
         .filter((s) => s.Action === 's3:ListBucket')
         .map((s) => s.Condition),
@@ -282,6 +286,54 @@ describe('least privilege', () => {
     });
     expect(() => synth({ prefixes: { inputs: 'jobs/', outputs: 'jobs/out/' } })).toThrow(/contain another/);
     expect(() => synth({ prefixes: { inputs: '/inputs' } })).toThrow(/key prefix/);
+  });
+});
+
+describe('the S3 Batch Operations role (backfills)', () => {
+  const batchOpsRole = (t: Template) => {
+    const roles = Object.entries(t.findResources('AWS::IAM::Role')).filter(([, r]) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('batchoperations.s3.amazonaws.com'),
+    );
+    expect(roles).toHaveLength(1);
+    const [id, role] = roles[0]!;
+    const statements = Object.values(t.findResources('AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === id))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
+    return { id, role, statements };
+  };
+  const resources = (statement: Record<string, unknown>) =>
+    [statement.Resource].flat().map((r) =>
+      JSON.stringify(r)
+        .replace(/.*"\/([^"]*)"\]\]\}$/, '$1')
+        .replace(/^\{"Fn::GetAtt":\["ServiceModels[^"]*","Arn"\]\}$/, '<bucket>')
+        .replace(/^\{"Fn::GetAtt":\["ServiceBatch[^"]*","Arn"\]\}$/, '<batch>')
+        .replace(/^\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["ServiceBatch[^"]*","Arn"\]\},":\*"\]\]\}$/, '<batch>:*'),
+    );
+
+  it('only S3 Batch Operations assumes it; it lists, reads manifests, writes reports and invokes the batch function, nothing else', () => {
+    const { role, statements } = batchOpsRole(template);
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'batchoperations.s3.amazonaws.com' } },
+    ]);
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const granted = statements.map((s) => ({ effect: s.Effect, actions: [s.Action].flat(), resources: resources(s) }));
+    expect(granted).toEqual([
+      { effect: 'Allow', actions: ['s3:ListBucket'], resources: ['<bucket>'] },
+      { effect: 'Allow', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: ['manifests/*'] },
+      { effect: 'Allow', actions: ['s3:PutObject'], resources: ['outputs/*/_reports/*'] },
+      { effect: 'Allow', actions: ['lambda:InvokeFunction'], resources: ['<batch>', '<batch>:*'] },
+    ]);
+  });
+
+  it('is exported with the batch function for tfls batch submit, and follows custom prefixes', () => {
+    const { id } = batchOpsRole(template);
+    template.hasOutput('BatchOperationsRoleArn', { Value: { 'Fn::GetAtt': [id, 'Arn'] } });
+    template.hasOutput('BatchFunctionArn', { Value: { 'Fn::GetAtt': [functionId(/batch/), 'Arn'] } });
+    const custom = synth({ prefixes: { outputs: 'results/', manifests: 'lists/' } });
+    const reads = batchOpsRole(custom).statements.flatMap((s) => resources(s));
+    expect(reads).toContain('lists/*');
+    expect(reads).toContain('results/*/_reports/*');
+    expect(reads).not.toContain('manifests/*');
   });
 });
 
