@@ -20,9 +20,10 @@ import { errorResponse, type HttpResponse } from './responses.js';
 import { dispatch } from './router.js';
 import { healthRoutes } from './routes/health.js';
 import { kserveRoutes } from './routes/kserve.js';
+import { repositoryRoutes } from './routes/repository.js';
 import { tfservingRoutes } from './routes/tfserving.js';
 
-const ROUTES = [...healthRoutes, ...kserveRoutes, ...tfservingRoutes];
+const ROUTES = [...healthRoutes, ...repositoryRoutes, ...kserveRoutes, ...tfservingRoutes];
 
 interface PredictService {
   readonly handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;

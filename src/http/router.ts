@@ -48,6 +48,7 @@ const paths = {
   live: /^\/v2\/health\/live\/?$/,
   ready: /^\/v2\/health\/ready\/?$/,
   serverMetadata: /^\/v2\/?$/,
+  repositoryIndex: /^\/v2\/repository\/index\/?$/,
   kserveModel: new RegExp(`^/v2/models/${MODEL}/?$`),
   kserveReady: new RegExp(`^/v2/models/${MODEL}/ready/?$`),
   kserveInfer: new RegExp(`^/v2/models/${MODEL}/infer/?$`),

@@ -124,7 +124,20 @@ const resolveManifest = async (
     labels = raw.labels;
   }
   const output = raw.output ?? 0;
-  resolveTensor(io.outputs, output, 'output');
+  const outputIndex = resolveTensor(io.outputs, output, 'output');
+  if (raw.landmarks?.names || raw.landmarks?.edges) {
+    const elements = io.outputs[outputIndex]!.shape.reduce((n, d) => n * Math.max(1, d), 1);
+    const points = Math.floor(elements / (raw.landmarks.dims ?? 3));
+    if (raw.landmarks.names && raw.landmarks.names.length !== points)
+      throw new ManifestError(
+        `model.json landmarks.names has ${raw.landmarks.names.length} names for the output's ${points} points`,
+      );
+    const outside = raw.landmarks.edges?.find(([a, b]) => a >= points || b >= points);
+    if (outside)
+      throw new ManifestError(
+        `model.json landmarks.edges joins [${outside.join(', ')}]; the output has ${points} points`,
+      );
+  }
   const manifest: ModelManifest = {
     task: raw.task,
     input,
@@ -138,7 +151,13 @@ const resolveManifest = async (
       threshold: raw.threshold ?? 0,
     },
     segmentation: { output, activation: raw.activation ?? 'none' },
-    landmarks: { output, dims: raw.landmarks?.dims ?? 3, activation: raw.landmarks?.activation ?? 'sigmoid' },
+    landmarks: {
+      output,
+      dims: raw.landmarks?.dims ?? 3,
+      activation: raw.landmarks?.activation ?? 'sigmoid',
+      ...(raw.landmarks?.names && { names: raw.landmarks.names }),
+      ...(raw.landmarks?.edges && { edges: raw.landmarks.edges }),
+    },
   };
   return raw.task === 'face-detection' ? { ...manifest, faceDetection: faceDetection(raw, io, input) } : manifest;
 };

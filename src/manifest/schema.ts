@@ -57,6 +57,13 @@ const manifestSchema = z.strictObject({
       dims: z.number().int().min(2).max(8).optional(),
       /** On visibility and presence: MediaPipe's models give logits, its graphs apply a sigmoid. */
       activation: z.enum(['none', 'sigmoid']).optional(),
+      /** A name per point, for clients that label them. */
+      names: z.array(z.string().min(1).max(64)).max(1000).optional(),
+      /** Point index pairs a client joins to draw the skeleton. */
+      edges: z
+        .array(z.tuple([z.number().int().min(0), z.number().int().min(0)]))
+        .max(4000)
+        .optional(),
     })
     .optional(),
   faceDetection: z

@@ -154,6 +154,31 @@ class ModelRepository {
     });
   }
 
+  /**
+   * Every model in the source and the state of the version a request would
+   * get (the KServe / Triton repository index): one listing of the source,
+   * then each model's versions.
+   */
+  public async index(): Promise<{ name: string; version?: number; state: VersionStatus['state']; reason?: string }[]> {
+    const rows: { name: string; version?: number; state: VersionStatus['state']; reason?: string }[] = [];
+    for (const name of await this.#options.source.listModels()) {
+      const statuses = await this.status(name).catch((error: Error) => [
+        { state: 'END' as const, error: error.message },
+      ]);
+      const current =
+        statuses.filter((s) => s.state === 'AVAILABLE').at(-1) ??
+        statuses.filter((s) => s.state === 'LOADING').at(-1) ??
+        statuses.at(-1);
+      rows.push({
+        name,
+        ...(current && 'version' in current && { version: current.version }),
+        state: current?.state ?? 'END',
+        ...(current?.error && { reason: current.error }),
+      });
+    }
+    return rows;
+  }
+
   /** Disposes every loaded model. */
   public dispose(): void {
     for (const entry of this.#entries.values()) this.#drop(entry);
@@ -305,6 +330,7 @@ class ModelRepository {
           inputs: model.inputs,
           outputs: model.outputs,
           manifest,
+          manifestSource: files.manifest === undefined ? 'defaults' : 'model.json',
           bytes,
           loadMs: Date.now() - started,
         };

@@ -37,6 +37,8 @@ interface ServedModel {
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
   readonly manifest: ModelManifest;
+  /** Where the serving settings came from: the version's model.json, or the task defaults alone. */
+  readonly manifestSource: 'model.json' | 'defaults';
   /** Size of model.tflite, what the cache budget counts. */
   readonly bytes: number;
   readonly loadMs: number;

@@ -15,6 +15,40 @@ const noLabels = async (): Promise<string> => {
 };
 
 describe('model.json', () => {
+  it('landmarks.names and landmarks.edges describe the points for clients, checked against the output', async () => {
+    const hand = { inputs: [tensor('input_1', [1, 224, 224, 3])], outputs: [tensor('Identity', [1, 63])] };
+    const names = Array.from({ length: 21 }, (_, i) => `point${i}`);
+    const manifest = await resolveManifest(
+      {
+        task: 'landmarks',
+        landmarks: {
+          names,
+          edges: [
+            [0, 1],
+            [1, 2],
+            [19, 20],
+          ],
+        },
+      },
+      hand,
+      noLabels,
+    );
+    expect(manifest.landmarks).toMatchObject({
+      names,
+      edges: [
+        [0, 1],
+        [1, 2],
+        [19, 20],
+      ],
+    });
+    await expect(
+      resolveManifest({ task: 'landmarks', landmarks: { names: ['wrist'] } }, hand, noLabels),
+    ).rejects.toThrow(/has 1 names for the output's 21 points/);
+    await expect(
+      resolveManifest({ task: 'landmarks', landmarks: { edges: [[0, 21]] } }, hand, noLabels),
+    ).rejects.toThrow(/joins \[0, 21\]; the output has 21 points/);
+  });
+
   it('{"task": "face-detection"} is all BlazeFace short range needs', async () => {
     const manifest = await resolveManifest({ task: 'face-detection' }, blazeFace, noLabels);
     expect(manifest.input).toEqual({ resize: 'letterbox', range: [-1, 1], channels: 'rgb', color: 'rgb', tensor: 0 });

@@ -27,7 +27,7 @@ describe('KServe v2 server routes', () => {
   it('GET /v2 describes the server and its extensions', async () => {
     expect((await call(`${server.url}/v2`)).body).toMatchObject({
       name: 'tflite-serverless',
-      extensions: ['binary_tensor_data'],
+      extensions: ['binary_tensor_data', 'model_repository'],
     });
   });
 
@@ -51,9 +51,42 @@ describe('KServe v2 server routes', () => {
           totalNodes: 1,
           engineReason: 'native: XNNPACK runs 1 of 1 nodes natively',
           task: 'raw',
+          settings: 'defaults',
+          input: { resize: 'stretch', range: [0, 1], channels: 'rgb', color: 'rgb' },
         },
       });
     }
+    // A model.json's settings, labels and skeleton reach clients too.
+    const colours = (await call(`${server.url}/v2/models/colours`)).body.parameters;
+    expect(colours).toMatchObject({ task: 'classification', settings: 'model.json', labels: 3 });
+    expect(colours.input).toMatchObject({ resize: 'stretch', range: [0, 1] });
+  });
+
+  it('POST /v2/repository/index lists every model with the state of the version a request gets', async () => {
+    // A version that failed to load says so (before any request it is listed as available, as TF Serving does).
+    await call(`${server.url}/v2/models/broken/ready`);
+    const { status, body } = await post('/v2/repository/index', '');
+    expect(status).toBe(200);
+    expect(body.map((m: { name: string }) => m.name)).toEqual([
+      'broken',
+      'colours',
+      'face-detection',
+      'hands',
+      'linear',
+      'selfie',
+    ]);
+    expect(body).toContainEqual({ name: 'linear', version: '1', state: 'AVAILABLE' });
+    const broken = body.find((m: { name: string }) => m.name === 'broken');
+    expect(broken).toMatchObject({ version: '1', state: 'END' });
+    expect(broken.reason).toMatch(/not a TFLite model|malformed/);
+    const ready = (await post('/v2/repository/index', { ready: true })).body.map((m: { name: string }) => m.name);
+    expect(ready).not.toContain('broken');
+    expect(ready).toContain('linear');
+    expect(await post('/v2/repository/index', { ready: 'yes' })).toMatchObject({
+      status: 400,
+      body: { error: '"ready" must be true or false' },
+    });
+    expect(await post('/v2/repository/index', [1])).toMatchObject({ status: 400 });
   });
 
   it('GET .../ready says ready, or why not', async () => {

@@ -19,7 +19,12 @@ const healthRoutes: readonly Route<RouteContext>[] = [
   {
     method: 'GET',
     pattern: paths.serverMetadata,
-    handler: async () => json(200, { name: 'tflite-serverless', version: VERSION, extensions: ['binary_tensor_data'] }),
+    handler: async () =>
+      json(200, {
+        name: 'tflite-serverless',
+        version: VERSION,
+        extensions: ['binary_tensor_data', 'model_repository'],
+      }),
   },
 ];
 

@@ -1,5 +1,6 @@
 import { DTYPES } from '../../dtypes.js';
 import { ModelUnavailableError, NotFoundError } from '../../errors.js';
+import type { ImageInputSpec, LandmarksSpec } from '../../manifest/types.js';
 import { BINARY_HEADER, binaryOutputs, splitBinaryRequest } from '../../protocols/kserveBinary.js';
 import { servedShape } from '../../protocols/tensorJson.js';
 import { serverTiming } from '../../serving/timings.js';
@@ -8,6 +9,20 @@ import { UnsupportedMediaTypeError } from '../httpErrors.js';
 import { jsonBody } from '../request.js';
 import { binary, json } from '../responses.js';
 import { paths, type Route } from '../router.js';
+
+const imageSettings = ({ resize, range, mean, std, channels, color }: ImageInputSpec) => ({
+  resize,
+  range,
+  ...(mean && { mean }),
+  ...(std && { std }),
+  channels,
+  color,
+});
+
+const landmarkSettings = ({ names, edges }: LandmarksSpec) => ({
+  ...(names && { landmarkNames: names }),
+  ...(edges && { landmarkEdges: edges }),
+});
 
 /** KServe v2 / Open Inference Protocol model routes. */
 const kserveRoutes: readonly Route<RouteContext>[] = [
@@ -39,6 +54,11 @@ const kserveRoutes: readonly Route<RouteContext>[] = [
             delegatedNodes: served.model.delegatedNodes,
             totalNodes: served.model.nodes,
             task: served.manifest.task,
+            // What a client needs to read and draw image answers, and where the settings came from.
+            settings: served.manifestSource,
+            input: imageSettings(served.manifest.input),
+            ...(served.manifest.labels && { labels: served.manifest.labels.length }),
+            ...(served.manifest.task === 'landmarks' && landmarkSettings(served.manifest.landmarks)),
             ...(served.model.delegateReason && { delegateReason: served.model.delegateReason }),
             ...(served.model.fallbackReason && { fallbackReason: served.model.fallbackReason }),
             ...(served.model.engineReason && { engineReason: served.model.engineReason }),
