@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PredictService } from '../http/createPredictService.js';
+import { playgroundFile } from './playgroundFiles.js';
 import { localContext, toApiGatewayEvent } from './toApiGatewayEvent.js';
 
 // API Gateway refuses larger requests itself, before any function runs.
@@ -17,12 +18,32 @@ const sendJson = (response: import('node:http').ServerResponse, status: number, 
   response.end(JSON.stringify(body));
 };
 
+/** Answers the playground's GET and HEAD requests; false when the path is the API's. */
+const servePlayground = async (
+  request: import('node:http').IncomingMessage,
+  response: import('node:http').ServerResponse,
+): Promise<boolean> => {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  const file = await playgroundFile(new URL(request.url ?? '/', 'http://local').pathname);
+  if (!file) return false;
+  response.writeHead(file.status, { ...file.headers, 'content-length': String(file.body.length) });
+  response.end(request.method === 'HEAD' ? undefined : file.body);
+  return true;
+};
+
 /**
  * A node:http server that turns each request into the API Gateway v2 event
- * Lambda would get and calls the same predict handler.
+ * Lambda would get and calls the same predict handler. With `playground`,
+ * it also serves the playground page at `/` (never part of the Lambda).
  */
-const startLocalServer = async (service: PredictService, port: number, host = '0.0.0.0'): Promise<LocalServer> => {
-  const server = createServer((request, response) => {
+const startLocalServer = async (
+  service: PredictService,
+  port: number,
+  host = '0.0.0.0',
+  options: { playground?: boolean } = {},
+): Promise<LocalServer> => {
+  const server = createServer(async (request, response) => {
+    if (options.playground && (await servePlayground(request, response).catch(() => false))) return;
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;

@@ -9,12 +9,15 @@ interface TestServer {
 }
 
 /** The real predict handler behind the real local HTTP server, on a free port. */
-const startServer = async (env: Record<string, string>): Promise<TestServer> => {
+const startServer = async (
+  env: Record<string, string>,
+  options: { playground?: boolean } = {},
+): Promise<TestServer> => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   const service = createPredictService(loadServerConfig({ TFLITE_NUM_THREADS: '1', ...env }));
   await service.preload();
-  const server: LocalServer = await startLocalServer(service, 0, '127.0.0.1');
+  const server: LocalServer = await startLocalServer(service, 0, '127.0.0.1', options);
   return {
     url: server.url,
     service,
