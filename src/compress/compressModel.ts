@@ -18,7 +18,7 @@ import { searchMixedPrecision } from './mixedPrecision.js';
 import { recommend } from './recommendation.js';
 import { updateMinRuntimeVersion } from './runtimeVersion.js';
 import { type SampleSet, sampleInputs } from './samples.js';
-import { float32Bytes } from './sizes.js';
+import { float32Bytes, tensorBytesByType } from './sizes.js';
 import { toFloat16 } from './toFloat16.js';
 import type { CompressMode, CompressReport, OutputFidelity, TensorSkipped, TransformResult } from './types.js';
 
@@ -262,6 +262,7 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
       float32Bytes: baseline,
       ratio,
       ratioToInput: Number((input.length / output.length).toFixed(3)),
+      constantBytes: { before: tensorBytesByType(original), after: tensorBytesByType(readModel(output)) },
       tensors: result.tensors,
       skipped,
       customOps: customOps(original),

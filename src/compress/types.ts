@@ -36,6 +36,11 @@ interface CompressReport {
   readonly ratio: number;
   /** inputBytes / outputBytes. */
   readonly ratioToInput: number;
+  /** Bytes of constant data by tensor type (float32, float16, int8...) in the input and the output. */
+  readonly constantBytes: {
+    readonly before: Readonly<Record<string, number>>;
+    readonly after: Readonly<Record<string, number>>;
+  };
   readonly tensors: readonly TensorChange[];
   readonly skipped: readonly TensorSkipped[];
   readonly customOps: readonly string[];

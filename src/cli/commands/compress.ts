@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { compressModel } from '../../compress/compressModel.js';
 import { imageSpecFor } from '../../compress/imageSpec.js';
 import type { CalibrationMethod } from '../../compress/int8/calibrate.js';
 import type { IoType } from '../../compress/int8/quantizeInt8.js';
+import { compressReportHtml } from '../../compress/reportHtml.js';
 import type { CompressMode, CompressReport } from '../../compress/types.js';
 import { readModel } from '../../tflite/readModel.js';
 import { type Command, choiceFlag, integerFlag, numberFlag, positionals, stringFlag, UsageError } from '../command.js';
@@ -45,7 +47,7 @@ const compress: Command = {
   name: 'compress',
   summary: 'shrink a model (float16, dynamic-range or full int8) and report what it cost',
   help: `Usage: tfls compress <in.tflite> -o <out.tflite> --mode float32|float16|dynamic|int8
-                     [--samples DIR|N] [--min-cosine C] [--report FILE.json] [--json]
+                     [--samples DIR|N] [--min-cosine C] [--report FILE.json|FILE.html] [--json]
        tfls compress <in.tflite> -o <out.tflite> --mode int8 --calibration DIR|LIST
                      [--samples N] [--io float32|int8|uint8] [--keep-float NAMES]
                      [--auto-keep-float T] [--calibration-method minmax|percentile]
@@ -85,7 +87,10 @@ Options:
                             types (e.g. FULLY_CONNECTED) to keep in float
   --auto-keep-float T       int8: keep in float the layers whose rmse/scale exceeds
                             T (0.289 is rounding alone), then measure again
-  --report FILE             also write the report there
+  --report FILE             also write the report there: FILE.html as a page with
+                            charts (sizes by tensor type, per-layer error against the
+                            keep-float threshold, fidelity, latency), viewable offline;
+                            any other name as JSON. May be given twice
   --json                    print the report as JSON instead of a summary
 `,
   options: {
@@ -98,7 +103,7 @@ Options:
     io: { type: 'string' },
     'keep-float': { type: 'string' },
     'auto-keep-float': { type: 'string' },
-    report: { type: 'string' },
+    report: { type: 'string', multiple: true },
     json: { type: 'boolean' },
   },
   async run(args, io) {
@@ -145,8 +150,12 @@ Options:
       progress.done();
     }
     await writeFile(output, result.bytes);
-    const report = stringFlag(args, 'report');
-    if (report !== undefined) await writeFile(report, `${JSON.stringify(result.report, null, 2)}\n`);
+    for (const file of [args.values.report ?? []].flat() as string[]) {
+      const text = /\.html?$/i.test(file)
+        ? compressReportHtml(result.report, basename(path!))
+        : `${JSON.stringify(result.report, null, 2)}\n`;
+      await writeFile(file, text);
+    }
     if (args.values.json) {
       io.stdout.write(json(result.report));
       return 0;
