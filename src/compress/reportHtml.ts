@@ -3,7 +3,7 @@ import type { CompressReport, LayerReport } from './types.js';
 // The compression report as one self-contained HTML file: inline CSS and
 // SVG, no script, nothing fetched, so it opens offline and anywhere.
 
-const escape = (text: string): string =>
+const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 const kb = (bytes: number): string =>
@@ -26,7 +26,7 @@ interface Bar {
 
 const dataAttributes = (data: Bar['data']): string =>
   Object.entries(data)
-    .map(([key, value]) => ` data-${key}="${escape(String(value))}"`)
+    .map(([key, value]) => ` data-${key}="${escapeHtml(String(value))}"`)
     .join('');
 
 /** Horizontal bars, one per row, scaled to the largest; `marker` draws a vertical reference line. */
@@ -41,16 +41,16 @@ const barChart = (
   const rows = bars
     .map((bar, i) => {
       const y = 8 + i * ROW;
-      return `<g class="row"><text class="axis-label" x="${LABEL_WIDTH - 6}" y="${y + 12}" text-anchor="end">${escape(bar.label)}</text><rect class="${bar.className}"${dataAttributes(bar.data)} x="${LABEL_WIDTH}" y="${y + 2}" width="${Math.max(0.5, x(bar.value) - LABEL_WIDTH).toFixed(2)}" height="${ROW - 5}"><title>${escape(`${bar.label}: ${bar.text}`)}</title></rect><text class="value" x="${(x(bar.value) + 4).toFixed(2)}" y="${y + 12}">${escape(bar.text)}</text></g>`;
+      return `<g class="row"><text class="axis-label" x="${LABEL_WIDTH - 6}" y="${y + 12}" text-anchor="end">${escapeHtml(bar.label)}</text><rect class="${bar.className}"${dataAttributes(bar.data)} x="${LABEL_WIDTH}" y="${y + 2}" width="${Math.max(0.5, x(bar.value) - LABEL_WIDTH).toFixed(2)}" height="${ROW - 5}"><title>${escapeHtml(`${bar.label}: ${bar.text}`)}</title></rect><text class="value" x="${(x(bar.value) + 4).toFixed(2)}" y="${y + 12}">${escapeHtml(bar.text)}</text></g>`;
     })
     .join('');
   // The marker's label sits left of its line when the line is near the right edge.
   const markerX = options.marker ? x(options.marker.value) : 0;
   const leftOfLine = markerX > CHART_WIDTH - 200;
   const marker = options.marker
-    ? `<line class="threshold" data-value="${options.marker.value}" x1="${markerX.toFixed(2)}" x2="${markerX.toFixed(2)}" y1="4" y2="${height - 14}"/><text class="threshold-label" x="${(markerX + (leftOfLine ? -3 : 3)).toFixed(2)}" y="${height - 3}" text-anchor="${leftOfLine ? 'end' : 'start'}">${escape(options.marker.label)}</text>`
+    ? `<line class="threshold" data-value="${options.marker.value}" x1="${markerX.toFixed(2)}" x2="${markerX.toFixed(2)}" y1="4" y2="${height - 14}"/><text class="threshold-label" x="${(markerX + (leftOfLine ? -3 : 3)).toFixed(2)}" y="${height - 3}" text-anchor="${leftOfLine ? 'end' : 'start'}">${escapeHtml(options.marker.label)}</text>`
     : '';
-  return `<svg id="${options.id}" class="chart" xmlns="http://www.w3.org/2000/svg" width="${CHART_WIDTH}" height="${height}" viewBox="0 0 ${CHART_WIDTH} ${height}" role="img"><title>${escape(options.id)}</title>${rows}${marker}</svg>`;
+  return `<svg id="${options.id}" class="chart" xmlns="http://www.w3.org/2000/svg" width="${CHART_WIDTH}" height="${height}" viewBox="0 0 ${CHART_WIDTH} ${height}" role="img"><title>${escapeHtml(options.id)}</title>${rows}${marker}</svg>`;
 };
 
 const sizeChart = (report: CompressReport): string => {
@@ -112,10 +112,10 @@ const fidelityTable = (report: CompressReport): string => {
   const rows = report.fidelity.outputs
     .map(
       (o) =>
-        `<tr class="fidelity-row" data-output="${escape(o.name)}"><td>${escape(o.name)}</td><td class="num">${o.cosine}</td><td><span class="meter"><span style="width:${(Math.max(0, Math.min(1, o.cosine)) * 100).toFixed(2)}%"></span></span></td><td class="num">${o.maxAbsError}</td><td class="num">${o.rmse}</td></tr>`,
+        `<tr class="fidelity-row" data-output="${escapeHtml(o.name)}"><td>${escapeHtml(o.name)}</td><td class="num">${o.cosine}</td><td><span class="meter"><span style="width:${(Math.max(0, Math.min(1, o.cosine)) * 100).toFixed(2)}%"></span></span></td><td class="num">${o.maxAbsError}</td><td class="num">${o.rmse}</td></tr>`,
     )
     .join('');
-  return `<table id="fidelity"><tr><th>output</th><th>cosine</th><th></th><th>max error</th><th>rmse</th></tr>${rows}</table><p class="note">On ${report.fidelity.samples} inputs: ${escape(report.fidelity.source)}.</p>`;
+  return `<table id="fidelity"><tr><th>output</th><th>cosine</th><th></th><th>max error</th><th>rmse</th></tr>${rows}</table><p class="note">On ${report.fidelity.samples} inputs: ${escapeHtml(report.fidelity.source)}.</p>`;
 };
 
 const latencyChart = (report: CompressReport): string =>
@@ -162,7 +162,7 @@ const floatOpsByReason = (ops: NonNullable<CompressReport['floatOps']>): string 
   return [...byReason]
     .map(
       ([reason, counts]) =>
-        `${[...counts].map(([op, n]) => `${escape(op)}${n > 1 ? ` ×${n}` : ''}`).join(', ')} (${escape(reason)})`,
+        `${[...counts].map(([op, n]) => `${escapeHtml(op)}${n > 1 ? ` ×${n}` : ''}`).join(', ')} (${escapeHtml(reason)})`,
     )
     .join('; ');
 };
@@ -172,7 +172,7 @@ const compressReportHtml = (report: CompressReport, title: string): string => {
   const int8 = report.layers !== undefined;
   const threshold = report.autoKeepFloat?.threshold;
   const list = (items: readonly string[] | undefined) =>
-    items && items.length > 0 ? items.map((i) => `<code>${escape(i)}</code>`).join(', ') : 'none';
+    items && items.length > 0 ? items.map((i) => `<code>${escapeHtml(i)}</code>`).join(', ') : 'none';
   const summary: [string, string][] = [
     ['mode', report.mode],
     [
@@ -204,15 +204,15 @@ const compressReportHtml = (report: CompressReport, title: string): string => {
     : `<h2>Weight error by tensor (rmse), worst first</h2><p class="note">${Math.min(40, report.tensors.length)} of ${report.tensors.length} rewritten constants.</p>${tensorChart(report)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(`${title}: ${report.mode} compression report`)}</title><style>${STYLE}</style></head>
+<title>${escapeHtml(`${title}: ${report.mode} compression report`)}</title><style>${STYLE}</style></head>
 <body>
-<h1>${escape(title)}: ${escape(report.mode)}</h1>
-<dl class="summary">${summary.map(([k, v]) => `<dt>${escape(k)}</dt><dd>${k === 'kept in float16' || k === 'float ops' ? v : escape(v)}</dd>`).join('')}</dl>
-<p class="recommendation" id="recommendation">${escape(report.recommendation)}</p>
+<h1>${escapeHtml(title)}: ${escapeHtml(report.mode)}</h1>
+<dl class="summary">${summary.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${k === 'kept in float16' || k === 'float ops' ? v : escapeHtml(v)}</dd>`).join('')}</dl>
+<p class="recommendation" id="recommendation">${escapeHtml(report.recommendation)}</p>
 <h2>Size by tensor type, before and after</h2>${sizeChart(report)}
 ${errorSection}
 <h2>Output fidelity</h2>${fidelityTable(report)}
-<h2>Latency, ${escape(report.latency.engine)} (${escape(report.latency.delegate)})</h2>${latencyChart(report)}
+<h2>Latency, ${escapeHtml(report.latency.engine)} (${escapeHtml(report.latency.delegate)})</h2>${latencyChart(report)}
 </body></html>
 `;
 };
