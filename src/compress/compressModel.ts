@@ -14,13 +14,20 @@ import { constantData, nameOf } from './graph.js';
 import type { CalibrationMethod } from './int8/calibrate.js';
 import { compressInt8 } from './int8/compressInt8.js';
 import type { IoType } from './int8/quantizeInt8.js';
-import { searchMixedPrecision } from './mixedPrecision.js';
+import { searchMixedPrecision, worst } from './mixedPrecision.js';
 import { recommend } from './recommendation.js';
 import { updateMinRuntimeVersion } from './runtimeVersion.js';
 import { type SampleSet, sampleInputs } from './samples.js';
 import { float32Bytes, tensorBytesByType } from './sizes.js';
 import { toFloat16 } from './toFloat16.js';
-import type { CompressMode, CompressReport, OutputFidelity, TensorSkipped, TransformResult } from './types.js';
+import type {
+  CompressMode,
+  CompressReport,
+  GuardReport,
+  OutputFidelity,
+  TensorSkipped,
+  TransformResult,
+} from './types.js';
 
 const MODES: readonly CompressMode[] = ['float32', 'float16', 'dynamic', 'int8'];
 
@@ -32,11 +39,14 @@ interface CompressOptions {
   /** How images become the model's input (from model.json or TFLite metadata). */
   readonly imageSpec?: ImageInputSpec;
   /**
-   * Dynamic mode: keep the layers whose quantization hurts most in float16
-   * until every output reaches this cosine (mixed precision; costs one trial
-   * model per quantized layer). Off when undefined.
+   * dynamic and int8: the fidelity guard's floor. The layers whose
+   * quantization hurts most stay in float16 until every output reaches this
+   * cosine (mixed precision; costs one trial model per quantized layer, and
+   * only when the floor is missed). Default 0.99.
    */
   readonly minCosine?: number;
+  /** false: no guard, the raw result of the mode (default true). */
+  readonly guard?: boolean;
   /** int8: the photos or KServe v2 request files (directory or list file) to calibrate on. */
   readonly calibration?: string;
   /** int8: how activation ranges are taken. */
@@ -60,8 +70,17 @@ interface CompressResult {
 /** Calibration inputs used at most, unless sampleCount says otherwise. */
 const DEFAULT_CALIBRATION_SAMPLES = 100;
 
-/** The cosine below which the recommendation calls an output drifted. */
+/** The cosine below which the recommendation calls an output drifted, for modes without a guard. */
 const DEFAULT_MIN_COSINE = 0.995;
+
+/** The output cosine dynamic and int8 hold by default. */
+const DEFAULT_GUARD_FLOOR = 0.99;
+
+/** The guard's floor for these options, or undefined when the mode has none or it is off. */
+const guardFloor = (options: CompressOptions): number | undefined =>
+  (options.mode === 'dynamic' || options.mode === 'int8') && options.guard !== false
+    ? (options.minCosine ?? DEFAULT_GUARD_FLOOR)
+    : undefined;
 
 /** Constants left as they are: already quantized, or sparse. */
 const untouched = (file: TfliteFile): TensorSkipped[] => {
@@ -143,7 +162,8 @@ const floatOutcome = async (
     compressed.dispose();
   }
   let keep: string[] = [];
-  const minCosine = options.minCosine;
+  const minCosine = guardFloor(options);
+  const worstBefore = worst(fidelity);
   if (options.mode === 'dynamic' && minCosine !== undefined && fidelity.some((o) => o.cosine < minCosine)) {
     const quantized = result.tensors.filter((t) => t.to.startsWith('int8')).map((t) => t.name);
     // Every trial rewrites the same weights: expand float16 once and quantize each weight once.
@@ -164,7 +184,18 @@ const floatOutcome = async (
     output = search.trial.bytes;
     fidelity = search.trial.fidelity;
   }
-  return { output, result, fidelity, samples, keep, extra: keep.length > 0 ? { keptFloat: keep } : {} };
+  const guard: GuardReport | undefined =
+    minCosine === undefined
+      ? undefined
+      : { floor: minCosine, kept: keep, worstBefore, worstAfter: worst(fidelity), met: worst(fidelity) >= minCosine };
+  return {
+    output,
+    result,
+    fidelity,
+    samples,
+    keep,
+    extra: { ...(keep.length > 0 && { keptFloat: keep }), ...(guard && { guard }) },
+  };
 };
 
 /** int8: calibrate on --calibration, quantize, measure every layer; fidelity on --samples DIR or the calibration set. */
@@ -188,6 +219,7 @@ const int8Outcome = async (
     io: options.io ?? 'float32',
     keepFloat: options.keepFloat ?? [],
     ...(options.autoKeepFloat !== undefined && { autoKeepFloat: options.autoKeepFloat }),
+    ...(guardFloor(options) !== undefined && { minCosine: guardFloor(options)! }),
     progress,
   });
   let samples = calibration;
@@ -214,6 +246,7 @@ const int8Outcome = async (
       keptFloat: outcome.keptFloat,
       floatOps: outcome.result.floatOps,
       ...(outcome.autoKeepFloat && { autoKeepFloat: outcome.autoKeepFloat }),
+      ...(outcome.guard && { guard: outcome.guard }),
     },
   };
 };
@@ -277,7 +310,8 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
         outputs: fidelity,
         ...latency,
         keptFloat: keep,
-        minCosine: options.minCosine ?? DEFAULT_MIN_COSINE,
+        minCosine: guardFloor(options) ?? options.minCosine ?? DEFAULT_MIN_COSINE,
+        ...(extra.guard && { guard: extra.guard }),
       }),
     };
     progress('done', 1);

@@ -1,4 +1,4 @@
-import type { CompressMode, OutputFidelity } from './types.js';
+import type { CompressMode, GuardReport, OutputFidelity } from './types.js';
 
 interface Facts {
   readonly mode: CompressMode;
@@ -10,7 +10,16 @@ interface Facts {
   readonly delegate: string;
   readonly keptFloat: readonly string[];
   readonly minCosine: number;
+  readonly guard?: GuardReport;
 }
+
+/** What the fidelity guard did, in a sentence (empty when it had nothing to do). */
+const guardSentence = (guard: GuardReport | undefined): string => {
+  if (!guard || guard.kept.length === 0) return '';
+  return guard.met
+    ? ` The fidelity guard kept ${guard.kept.length} layer(s) in float16 to lift the worst output from cosine ${guard.worstBefore} to ${guard.worstAfter} (floor ${guard.floor}; --no-guard for the raw result).`
+    : ` The fidelity guard kept ${guard.kept.length} layer(s) in float16 but reached only cosine ${guard.worstAfter} of its floor ${guard.floor}.`;
+};
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 
@@ -40,16 +49,18 @@ const recommend = (f: Facts): string => {
       return (
         `Dynamic-range int8 weights: ${size}; ${fidelity}; ${speed}. XNNPACK has no dynamic-range kernels, so the quantized ` +
         `convolutions run on TFLite's slower hybrid kernels: choose this when size matters more than latency. ` +
-        (f.keptFloat.length > 0
+        (f.keptFloat.length > 0 && !f.guard?.kept.length
           ? `${f.keptFloat.length} sensitive layer(s) were kept in float16 to hold fidelity. `
           : '') +
-        'For speed as well as size, use full int8 (--mode int8).'
+        'For speed as well as size, use full int8 (--mode int8).' +
+        guardSentence(f.guard)
       );
     case 'int8':
       return (
         `Full-integer int8: ${size}; ${fidelity}; ${speed} (XNNPACK runs int8 with its QS8 kernels` +
         `${f.delegate === 'xnnpack' ? '' : ', but the delegate was not available here'}). ` +
-        (f.keptFloat.length > 0 ? `${f.keptFloat.length} layer(s) stayed float. ` : '')
+        (f.keptFloat.length > 0 ? `${f.keptFloat.length} layer(s) stayed float.` : '') +
+        guardSentence(f.guard)
       ).trim();
   }
 };

@@ -70,6 +70,19 @@ interface CompressReport {
   readonly delegatedToXnnpack?: { readonly nodes: number; readonly delegated: number } | null;
   /** int8 with --auto-keep-float: fidelity and size before and after keeping the sensitive layers in float. */
   readonly autoKeepFloat?: AutoKeepFloatReport;
+  /** dynamic and int8: the output-cosine floor held by default (off with --no-guard), and what holding it took. */
+  readonly guard?: GuardReport;
+}
+
+/** The fidelity guard: the layers kept in float16 so that every output's cosine reaches the floor. */
+interface GuardReport {
+  readonly floor: number;
+  /** Layers kept in float16 by the guard (beyond any the user asked for); empty when the floor held already. */
+  readonly kept: readonly string[];
+  /** The worst output cosine before and after the guard acted. */
+  readonly worstBefore: number;
+  readonly worstAfter: number;
+  readonly met: boolean;
 }
 
 /** One quantized tensor against float: the metrics of TensorFlow's QuantizationDebugger. */
@@ -110,6 +123,7 @@ export type {
   AutoKeepFloatReport,
   CompressMode,
   CompressReport,
+  GuardReport,
   LayerReport,
   OutputFidelity,
   TensorChange,

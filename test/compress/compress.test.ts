@@ -18,7 +18,11 @@ const MODELS = {
   face: { path: mediapipe.faceDetection, spec: FACE_INPUT, samples: undefined },
 } as const;
 
-const compress = (model: keyof typeof MODELS, mode: CompressReport['mode'], extra: { minCosine?: number } = {}) => {
+const compress = (
+  model: keyof typeof MODELS,
+  mode: CompressReport['mode'],
+  extra: { minCosine?: number; guard?: boolean } = {},
+) => {
   const { path, spec, samples } = MODELS[model];
   return compressModel(new Uint8Array(readFileSync(path)), {
     mode,
@@ -83,14 +87,32 @@ describe('tfls compress --mode dynamic', () => {
     await runsOnBothEngines(bytes);
   });
 
-  it('pose: at least 3.6x smaller; the report names the outputs that drift', async () => {
-    const { bytes, report } = await compress('pose', 'dynamic');
+  it('pose, raw (--no-guard): at least 3.6x smaller; the report names the outputs that drift', async () => {
+    const { bytes, report } = await compress('pose', 'dynamic', { guard: false });
+    expect(report.guard).toBeUndefined();
     expect(report.ratio).toBeGreaterThanOrEqual(3.6);
     expect(report.fidelity.outputs[0]!.cosine).toBeGreaterThanOrEqual(0.99);
     const drifting = report.fidelity.outputs.filter((o) => o.cosine < 0.995).map((o) => o.name);
     expect(drifting.length).toBeGreaterThan(0);
     for (const name of drifting) expect(report.recommendation).toContain(name);
     expect(report.recommendation).toMatch(/XNNPACK has no dynamic-range kernels/);
+    await runsOnBothEngines(bytes);
+  });
+
+  it('pose, by default: the fidelity guard holds every output at cosine >= 0.99 and says what it kept', async () => {
+    const { bytes, report } = await compress('pose', 'dynamic');
+    expect(Math.min(...cosines(report))).toBeGreaterThanOrEqual(0.99);
+    expect(report.guard).toMatchObject({ floor: 0.99, met: true });
+    // Raw, its segmentation output is at about 0.85 (the test above): the guard had work to do.
+    expect(report.guard!.worstBefore).toBeLessThan(0.9);
+    expect(report.guard!.worstAfter).toBe(Math.min(...cosines(report)));
+    expect(report.guard!.kept.length).toBeGreaterThan(0);
+    expect(report.keptFloat).toEqual(report.guard!.kept);
+    expect(report.recommendation).toMatch(
+      /The fidelity guard kept \d+ layer\(s\) in float16 .* \(floor 0\.99; --no-guard/,
+    );
+    // Still smaller than float16 (1.99x), which is what the kept layers cost.
+    expect(report.ratio).toBeGreaterThan(2.5);
     await runsOnBothEngines(bytes);
   });
 

@@ -41,6 +41,8 @@ const int8 = (model: keyof typeof PATHS, extra: Partial<CompressOptions> = {}) =
     calibration: CALIBRATION,
     imageSpec: imageInputSpec(MANIFESTS[model]),
     latencyRuns: 10,
+    // These tests measure int8 itself; the fidelity guard has its own test.
+    guard: false,
     ...extra,
   });
 
@@ -171,6 +173,67 @@ describe('--keep-float', () => {
     expect(TensorType[weights.type]).toBe('FLOAT32');
     expect(report.layers!.some((l) => l.name === first.name)).toBe(false);
     await runsOnBothEngines(bytes, 0.8);
+  });
+});
+
+describe('the fidelity guard (on by default)', () => {
+  it('face: int8 raw drifts below cosine 0.99; by default the fewest worst layers stay float16 until it holds', async () => {
+    const raw = await int8('face');
+    const worstRaw = Math.min(...raw.report.fidelity.outputs.map((o) => o.cosine));
+    expect(worstRaw).toBeLessThan(0.99);
+    const guarded = await int8('face', { guard: true });
+    const { guard } = guarded.report;
+    expect(guard).toMatchObject({ floor: 0.99, met: true, worstBefore: worstRaw });
+    expect(Math.min(...guarded.report.fidelity.outputs.map((o) => o.cosine))).toBeGreaterThanOrEqual(0.99);
+    expect(guard!.kept.length).toBeGreaterThan(0);
+    // Few layers, not all: still int8 where it can be, and smaller than float16 (1.87x).
+    expect(guard!.kept.length).toBeLessThan(raw.report.layers!.length / 4);
+    expect(guarded.report.ratio).toBeGreaterThan(2.2);
+    for (const name of guard!.kept)
+      expect(guarded.report.floatOps).toContainEqual(
+        expect.objectContaining({ output: name, reason: 'kept float by the fidelity guard' }),
+      );
+    expect(guarded.report.recommendation).toMatch(/fidelity guard kept/);
+    // A floor asked for is the floor held.
+    const strict = await int8('face', { guard: true, minCosine: 0.995 });
+    expect(strict.report.guard!.floor).toBe(0.995);
+    expect(Math.min(...strict.report.fidelity.outputs.map((o) => o.cosine))).toBeGreaterThanOrEqual(0.995);
+    expect(strict.report.guard!.kept.length).toBeGreaterThanOrEqual(guard!.kept.length);
+    await runsOnBothEngines(guarded.bytes, 0.95);
+  });
+
+  it('the CLI: --no-guard for the raw result; it contradicts --min-cosine and means nothing for float16', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'tfls-guard-')), 'face.tflite');
+    const base = ['compress', PATHS.face, '-o', out];
+    const both = await runCli(
+      ...base,
+      '--mode',
+      'int8',
+      '--calibration',
+      CALIBRATION,
+      '--no-guard',
+      '--min-cosine',
+      '0.9',
+    );
+    expect(both).toMatchObject({ code: 2, stderr: expect.stringMatching(/contradict/) });
+    const float16 = await runCli(...base, '--mode', 'float16', '--no-guard');
+    expect(float16).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--no-guard applies to --mode dynamic and int8/),
+    });
+    const raw = await runCli(
+      ...base,
+      '--mode',
+      'int8',
+      '--calibration',
+      CALIBRATION,
+      '--samples',
+      '4',
+      '--no-guard',
+      '--json',
+    );
+    expect(raw.code).toBe(0);
+    expect(JSON.parse(raw.stdout).guard).toBeUndefined();
   });
 });
 

@@ -47,7 +47,7 @@ const compress: Command = {
   name: 'compress',
   summary: 'shrink a model (float16, dynamic-range or full int8) and report what it cost',
   help: `Usage: tfls compress <in.tflite> -o <out.tflite> --mode float32|float16|dynamic|int8
-                     [--samples DIR|N] [--min-cosine C] [--report FILE.json|FILE.html] [--json]
+                     [--samples DIR|N] [--min-cosine C | --no-guard] [--report FILE.json|FILE.html] [--json]
        tfls compress <in.tflite> -o <out.tflite> --mode int8 --calibration DIR|LIST
                      [--samples N] [--io float32|int8|uint8] [--keep-float NAMES]
                      [--auto-keep-float T] [--calibration-method minmax|percentile]
@@ -75,8 +75,11 @@ Options:
                             them) to compare outputs on; a number N limits how
                             many are used (int8: how many calibration inputs,
                             default 100)
-  --min-cosine C            dynamic: keep the layers that hurt fidelity most in
-                            float16 until every output's cosine reaches C
+  --min-cosine C            dynamic and int8: the fidelity guard's floor (default
+                            0.99): the layers that hurt fidelity most stay in
+                            float16 until every output's cosine reaches C; the
+                            report says which and why
+  --no-guard                dynamic and int8: the mode's raw result, no guard
   --calibration DIR|LIST    int8: photos (resized and normalized as model.json or
                             the model's metadata say) or KServe v2 .json requests
   --calibration-method M    int8: minmax (default) or percentile (99.99%, ignores
@@ -98,6 +101,7 @@ Options:
     mode: { type: 'string' },
     samples: { type: 'string' },
     'min-cosine': { type: 'string' },
+    'no-guard': { type: 'boolean' },
     calibration: { type: 'string' },
     'calibration-method': { type: 'string' },
     io: { type: 'string' },
@@ -113,6 +117,12 @@ Options:
     if (stringFlag(args, 'mode') === undefined) throw new UsageError(`missing --mode (${MODES.join(', ')})`);
     const mode = choiceFlag(args, 'mode', MODES, 'float16');
     const minCosine = numberFlag(args, 'min-cosine', (c) => c > 0 && c <= 1, 'in (0, 1]');
+    const noGuard = args.values['no-guard'] === true;
+    if (noGuard && minCosine !== undefined) throw new UsageError('--no-guard and --min-cosine contradict each other');
+    if ((noGuard || minCosine !== undefined) && mode !== 'dynamic' && mode !== 'int8')
+      throw new UsageError(
+        `--${noGuard ? 'no-guard' : 'min-cosine'} applies to --mode dynamic and int8, which have the guard`,
+      );
     const autoKeepFloat = numberFlag(args, 'auto-keep-float', (t) => t > 0, 'a positive rmse/scale');
     const int8Only = ['calibration', 'calibration-method', 'io', 'keep-float', 'auto-keep-float'].filter(
       (flag) => stringFlag(args, flag) !== undefined,
@@ -137,6 +147,7 @@ Options:
         ...(sampleCount !== undefined && { sampleCount }),
         ...(imageSpec && { imageSpec }),
         ...(minCosine !== undefined && { minCosine }),
+        ...(noGuard && { guard: false }),
         ...(mode === 'int8' && {
           calibration: stringFlag(args, 'calibration')!,
           calibrationMethod: choiceFlag(args, 'calibration-method', METHODS, 'minmax'),
@@ -173,6 +184,16 @@ Options:
           `${r.tensors.length} rewritten, ${r.skipped.length} left as they were${r.keptFloat ? `, ${r.keptFloat.length} kept in float16` : ''}`,
         ],
         ...int8Rows(r),
+        ...(r.guard
+          ? [
+              [
+                'guard',
+                r.guard.kept.length === 0
+                  ? `floor cosine ${r.guard.floor} held (worst ${r.guard.worstBefore}), nothing kept`
+                  : `${r.guard.kept.length} layer(s) kept in float16 for floor cosine ${r.guard.floor}: worst ${r.guard.worstBefore} → ${r.guard.worstAfter}${r.guard.met ? '' : ' (not reached)'}`,
+              ],
+            ]
+          : []),
         ...r.fidelity.outputs.map((o, i) => [
           i === 0 ? 'fidelity' : '',
           `${o.name}: cosine ${o.cosine}, max error ${o.maxAbsError}, rmse ${o.rmse}`,

@@ -5,9 +5,10 @@ import { readModel, type TfliteFile } from '../../tflite/readModel.js';
 import { writeModel } from '../../tflite/writeModel.js';
 import { expandFloat16 } from '../expandFloat16.js';
 import { measureFidelity } from '../fidelity.js';
+import { searchMixedPrecision, worst } from '../mixedPrecision.js';
 import { updateMinRuntimeVersion } from '../runtimeVersion.js';
 import { toFloat16 } from '../toFloat16.js';
-import type { AutoKeepFloatReport, LayerReport, OutputFidelity } from '../types.js';
+import type { AutoKeepFloatReport, GuardReport, LayerReport, OutputFidelity } from '../types.js';
 import { type CalibrationMethod, calibrate, type Range } from './calibrate.js';
 import { fuseActivations } from './fuseActivations.js';
 import { layerStats } from './layerStats.js';
@@ -20,6 +21,8 @@ interface Int8Options {
   readonly keepFloat: readonly string[];
   /** Keep in float the layers whose rmse/scale exceeds this, then measure again. */
   readonly autoKeepFloat?: number;
+  /** The fidelity guard: keep the most damaging layers in float16 until every output reaches this cosine. */
+  readonly minCosine?: number;
   readonly progress: (step: string, fraction: number) => void;
 }
 
@@ -33,7 +36,11 @@ interface Int8Attempt {
 interface Int8Outcome extends Int8Attempt {
   readonly keptFloat: string[];
   readonly autoKeepFloat?: AutoKeepFloatReport;
+  readonly guard?: GuardReport;
 }
+
+/** The mixed-precision search ranks layers on this many inputs; the result is measured on all. */
+const SEARCH_SAMPLES = 16;
 
 /** The float model the quantizer starts from: float32 weights, activations fused into their producers. */
 const floatBaseline = (input: Uint8Array): TfliteFile => {
@@ -61,15 +68,18 @@ const compressInt8 = async (
   const ranges: Map<string, Range> = await calibrate(baseline, samples, options.method, 99.99, (f) =>
     options.progress('calibrating', 0.1 + 0.3 * f),
   );
-  const attempt = async (keep: ReadonlySet<string>, at: number): Promise<Int8Attempt> => {
-    options.progress('quantizing', at);
+  const build = (keep: ReadonlySet<string>): { bytes: Uint8Array; result: Int8Result } => {
     const file = floatBaseline(input);
     const quantized = quantizeInt8(file.model, ranges, { io: options.io, keepFloat: keep });
     // Layers kept float keep their weights in float16, which XNNPACK unpacks at load: half the size cost.
     const halved = toFloat16(file.model);
     const result = { ...quantized, tensors: [...quantized.tensors, ...halved.tensors] };
     updateMinRuntimeVersion(file.model);
-    const bytes = writeModel(file);
+    return { bytes: writeModel(file), result };
+  };
+  const attempt = async (keep: ReadonlySet<string>, at: number): Promise<Int8Attempt> => {
+    options.progress('quantizing', at);
+    const { bytes, result } = build(keep);
     const model = await loadModel(bytes, { threads: 1 });
     try {
       options.progress('measuring fidelity', at + 0.05);
@@ -102,7 +112,41 @@ const compressInt8 = async (
       sizeCostPercent: Number((((outcome.bytes.length - before.bytes.length) / before.bytes.length) * 100).toFixed(2)),
     };
   }
-  return { ...outcome, keptFloat, ...(auto && { autoKeepFloat: auto }) };
+  let guard: GuardReport | undefined;
+  const floor = options.minCosine;
+  if (floor !== undefined) {
+    const worstBefore = worst(outcome.fidelity);
+    let kept: string[] = [];
+    if (worstBefore < floor) {
+      // Candidates: the quantized layers that err at all; data movement (PAD, pooling) is exact.
+      const kept0 = new Set(keptFloat);
+      const candidates = outcome.layers.filter((l) => l.rmseOverScale > 0 && !kept0.has(l.name)).map((l) => l.name);
+      const search = await searchMixedPrecision(
+        candidates,
+        (keep) => build(new Set([...kept0, ...keep])).bytes,
+        reference,
+        samples.slice(0, SEARCH_SAMPLES),
+        floor,
+        (f) => options.progress('guarding fidelity', 0.75 + 0.1 * f),
+      );
+      kept = search.keep;
+      keptFloat = [...kept0, ...kept];
+      const guarded = await attempt(new Set(keptFloat), 0.85);
+      const byGuard = new Set(kept);
+      outcome = {
+        ...guarded,
+        result: {
+          ...guarded.result,
+          floatOps: guarded.result.floatOps.map((op) =>
+            byGuard.has(op.output) ? { ...op, reason: 'kept float by the fidelity guard' } : op,
+          ),
+        },
+      };
+    }
+    const worstAfter = worst(outcome.fidelity);
+    guard = { floor, kept, worstBefore, worstAfter, met: worstAfter >= floor };
+  }
+  return { ...outcome, keptFloat, ...(auto && { autoKeepFloat: auto }), ...(guard && { guard }) };
 };
 
 export type { Int8Options, Int8Outcome };

@@ -76,6 +76,7 @@ const compressUpload = async (
         ...(compress.autoKeepFloat !== undefined && { autoKeepFloat: compress.autoKeepFloat }),
         ...(compress.keepFloat && { keepFloat: compress.keepFloat }),
         ...(compress.minCosine !== undefined && { minCosine: compress.minCosine }),
+        ...(compress.guard !== undefined && { guard: compress.guard }),
         latencyRuns: 10,
       });
     } catch (error) {

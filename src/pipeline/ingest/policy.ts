@@ -9,8 +9,10 @@ const compressSchema = z.strictObject({
   calibrationMethod: z.enum(['minmax', 'percentile']).optional(),
   autoKeepFloat: z.number().positive().optional(),
   keepFloat: z.array(z.string()).optional(),
-  /** dynamic: mixed precision until every output reaches this cosine. */
+  /** dynamic and int8: the fidelity guard's floor (default 0.99): mixed precision until every output reaches it. */
   minCosine: z.number().gt(0).max(1).optional(),
+  /** false: the mode's raw result, without the fidelity guard. */
+  guard: z.boolean().optional(),
   /** Publish only if every output of the compressed model keeps at least this cosine against the upload. */
   minOutputCosine: z.number().gt(0).max(1).optional(),
 });
