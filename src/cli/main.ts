@@ -4,11 +4,12 @@ import { type Command, type CommandIo, parse, UsageError } from './command.js';
 import { batch } from './commands/batch.js';
 import { bench } from './commands/bench.js';
 import { compress } from './commands/compress.js';
+import { evaluate } from './commands/eval.js';
 import { inspect } from './commands/inspect.js';
 import { run } from './commands/run.js';
 import { serve } from './commands/serve.js';
 
-const COMMANDS: readonly Command[] = [serve, inspect, compress, bench, run, batch];
+const COMMANDS: readonly Command[] = [serve, inspect, compress, evaluate, bench, run, batch];
 
 const overview = (): string => `Usage: tfls <command> [options]
 
