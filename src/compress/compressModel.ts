@@ -2,6 +2,7 @@ import { benchmarkModel } from '../bench/benchmarkModel.js';
 import { loadModel } from '../engine/loadModel.js';
 import type { Model } from '../engine/types.js';
 import { ConfigError } from '../errors.js';
+import { evaluateModels } from '../eval/evaluateModels.js';
 import type { ImageInputSpec } from '../manifest/types.js';
 import { TensorType } from '../tflite/generated/schema_generated.js';
 import { builtinCode, CUSTOM } from '../tflite/opcodes.js';
@@ -59,6 +60,12 @@ interface CompressOptions {
   readonly autoKeepFloat?: number;
   /** Timed runs per model for the latency figures. */
   readonly latencyRuns?: number;
+  /** A labeled set (tfls eval's layouts) to measure the input and the output on, with the model.json they are served with. */
+  readonly evaluation?: {
+    readonly data: string;
+    readonly manifest: unknown;
+    readonly readFile: (name: string) => Promise<string>;
+  };
   readonly onProgress?: (step: string, fraction: number) => void;
 }
 
@@ -288,7 +295,7 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
       ...result.skipped,
       ...untouched(original).filter((s) => !result.skipped.some((r) => r.name === s.name)),
     ];
-    const report: CompressReport = {
+    let report: CompressReport = {
       mode: options.mode,
       inputBytes: input.length,
       outputBytes: output.length,
@@ -314,6 +321,23 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
         ...(extra.guard && { guard: extra.guard }),
       }),
     };
+    if (options.evaluation) {
+      progress('evaluating', 0.95);
+      const { data, manifest, readFile } = options.evaluation;
+      const evaluated = await evaluateModels(
+        [
+          { name: 'before', bytes: input, manifest, readFile },
+          { name: 'after', bytes: output, manifest, readFile },
+        ],
+        data,
+        { threads: 1 },
+      );
+      const [before, after] = evaluated.models;
+      report = {
+        ...report,
+        eval: { data, kind: evaluated.kind, items: evaluated.items, before: before!, after: after! },
+      };
+    }
     progress('done', 1);
     return { bytes: output, report };
   } finally {

@@ -151,6 +151,39 @@ h1{font-size:1.4rem;margin-bottom:.2rem}h2{font-size:1.05rem;margin-top:2rem;bor
 .num{font-variant-numeric:tabular-nums}.meter{display:inline-block;width:8rem;height:.7rem;background:#e3e6eb;border-radius:2px;overflow:hidden}
 .meter span{display:block;height:100%;background:#0b7a75}.note{color:#5a6272;font-size:.9rem}code{font-size:.9em}`;
 
+/** With --eval: the labeled set's measures before and after, side by side. */
+const evalSection = (report: CompressReport): string => {
+  if (!report.eval) return '';
+  const { before, after, kind, items, data } = report.eval;
+  const pct = (v: number | undefined) => (v === undefined ? '' : `${(v * 100).toFixed(1)}%`);
+  const rows: [string, string, string][] =
+    kind === 'classification'
+      ? [
+          ['top-1', pct(before.top1), pct(after.top1)],
+          ['top-5', pct(before.top5), pct(after.top5)],
+        ]
+      : kind === 'detection'
+        ? [
+            ['precision (IoU 0.5)', pct(before.precision), pct(after.precision)],
+            ['recall (IoU 0.5)', pct(before.recall), pct(after.recall)],
+            ['mean IoU', String(before.meanIoU), String(after.meanIoU)],
+          ]
+        : (before.outputs ?? []).map((o, i) => [
+            `${o.name} cosine`,
+            String(o.cosine),
+            String(after.outputs?.[i]?.cosine ?? ''),
+          ]);
+  rows.push(['agreement with the input', '', kind === 'tensors' ? String(after.agreement) : pct(after.agreement)]);
+  rows.push(['p50 per item (pipeline)', `${before.p50Ms} ms`, `${after.p50Ms} ms`]);
+  const body = rows
+    .map(
+      ([name, a, b]) =>
+        `<tr class="eval-row"><td>${escapeHtml(name)}</td><td class="num">${escapeHtml(a)}</td><td class="num">${escapeHtml(b)}</td></tr>`,
+    )
+    .join('');
+  return `<h2>On the labeled set</h2><p class="note">${items} ${escapeHtml(kind)} items from ${escapeHtml(data)}, through the serving pipeline.</p><table id="eval"><tr><th></th><th>before</th><th>after</th></tr>${body}</table>`;
+};
+
 /** Operators left in float, grouped by why: "RESHAPE ×3, CONCATENATION ×2 (reason)". */
 const floatOpsByReason = (ops: NonNullable<CompressReport['floatOps']>): string => {
   const byReason = new Map<string, Map<string, number>>();
@@ -212,6 +245,7 @@ const compressReportHtml = (report: CompressReport, title: string): string => {
 <h2>Size by tensor type, before and after</h2>${sizeChart(report)}
 ${errorSection}
 <h2>Output fidelity</h2>${fidelityTable(report)}
+${evalSection(report)}
 <h2>Latency, ${escapeHtml(report.latency.engine)} (${escapeHtml(report.latency.delegate)})</h2>${latencyChart(report)}
 </body></html>
 `;

@@ -1,3 +1,5 @@
+import type { EvalResult } from '../eval/evaluateModels.js';
+
 type CompressMode = 'float32' | 'float16' | 'dynamic' | 'int8';
 
 /** One rewritten constant. */
@@ -72,6 +74,14 @@ interface CompressReport {
   readonly autoKeepFloat?: AutoKeepFloatReport;
   /** dynamic and int8: the output-cosine floor held by default (off with --no-guard), and what holding it took. */
   readonly guard?: GuardReport;
+  /** With --eval DIR: the labeled set's measures for the input and the output (tfls eval's fields). */
+  readonly eval?: {
+    readonly data: string;
+    readonly kind: string;
+    readonly items: number;
+    readonly before: EvalResult;
+    readonly after: EvalResult;
+  };
 }
 
 /** The fidelity guard: the layers kept in float16 so that every output's cosine reaches the floor. */

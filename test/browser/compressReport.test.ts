@@ -52,6 +52,8 @@ describe('tfls compress --report FILE.html, in a real browser', () => {
       '8',
       '--auto-keep-float',
       '1',
+      '--eval',
+      'test/fixtures/eval/faces',
     ]);
     expect(requests).toEqual([pathToFileURL(html).href]);
     expect(report.layers!.length).toBeGreaterThan(20);
@@ -85,6 +87,9 @@ describe('tfls compress --report FILE.html, in a real browser', () => {
 
     expect(await page.locator('#fidelity tr.fidelity-row').count()).toBe(report.fidelity.outputs.length);
     expect(await page.locator('#latency-chart rect.latency-bar').count()).toBe(2);
+    // precision, recall, mean IoU, agreement, p50: before and after.
+    expect(await page.locator('#eval tr.eval-row').count()).toBe(5);
+    expect(report.eval!.kind).toBe('detection');
     expect(await page.textContent('#recommendation')).toBe(report.recommendation);
     await screenshot(page, 'compress-report-int8');
     await page.close();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sampleInputs } from '../../src/compress/samples.js';
+import type { CompressReport } from '../../src/compress/types.js';
 import { loadModel } from '../../src/engine/loadModel.js';
 import type { EvalReport } from '../../src/eval/evaluateModels.js';
 import { imageInputSpec } from '../../src/manifest/resolveManifest.js';
@@ -105,6 +106,22 @@ describe('tfls eval', () => {
     expect(original!.outputs!.every((o) => o.rmse === 0)).toBe(true);
     expect(Math.min(...half!.outputs!.map((o) => o.cosine))).toBeGreaterThan(0.999);
     expect(half!.agreement).toBeGreaterThan(0.999);
+  });
+
+  it('tfls compress --eval DIR: the labeled set before and after, in the report and the summary', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'tfls-compress-eval-')), 'face.fp16.tflite');
+    // models/face-detection/1/model.json beside the input says how it is served.
+    const { code, stdout } = await runCli('compress', FACE, '-o', out, '--mode', 'float16', '--eval', FACES, '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as CompressReport;
+    expect(report.eval).toMatchObject({ data: FACES, kind: 'detection', items: 6 });
+    expect(report.eval!.before).toMatchObject({ precision: 1, recall: 1 });
+    expect(report.eval!.after).toMatchObject({ precision: 1, recall: 1, agreement: 1 });
+    expect(report.eval!.after.meanIoU).toBeCloseTo(report.eval!.before.meanIoU!, 2);
+    const summary = await runCli('compress', FACE, '-o', out, '--mode', 'float16', '--eval', FACES);
+    expect(summary.stdout).toMatch(
+      /eval\s+6 detection items: precision 100\.0%, recall 100\.0%, mean IoU [\d.]+ → precision 100\.0%/,
+    );
   });
 
   it('bad sets and models say what is wrong, in one line', async () => {

@@ -6,15 +6,33 @@ import type { CalibrationMethod } from '../../compress/int8/calibrate.js';
 import type { IoType } from '../../compress/int8/quantizeInt8.js';
 import { compressReportHtml } from '../../compress/reportHtml.js';
 import type { CompressMode, CompressReport } from '../../compress/types.js';
+import { evalModel } from '../../eval/modelFiles.js';
 import { readModel } from '../../tflite/readModel.js';
+import { readModelFile } from '../../tflite/readModelFile.js';
 import { type Command, choiceFlag, integerFlag, numberFlag, positionals, stringFlag, UsageError } from '../command.js';
 import { json, table } from '../format.js';
 import { progressBar } from '../progress.js';
-import { readModelFile } from './inspect.js';
 
 const MODES: readonly CompressMode[] = ['float32', 'float16', 'dynamic', 'int8'];
 const IO_TYPES: readonly IoType[] = ['float32', 'int8', 'uint8'];
 const METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile'];
+
+/** The --eval lines of the summary: the labeled set's measure before and after. */
+const evalRows = (r: CompressReport): string[][] => {
+  if (!r.eval) return [];
+  const { before, after, kind, items } = r.eval;
+  const pct = (v: number | undefined) => `${((v ?? 0) * 100).toFixed(1)}%`;
+  const measure = (e: typeof before) =>
+    kind === 'classification'
+      ? `top-1 ${pct(e.top1)}, top-5 ${pct(e.top5)}`
+      : kind === 'detection'
+        ? `precision ${pct(e.precision)}, recall ${pct(e.recall)}, mean IoU ${e.meanIoU}`
+        : (e.outputs ?? []).map((o) => `${o.name} cosine ${o.cosine}`).join(', ');
+  return [
+    ['eval', `${items} ${kind} items: ${measure(before)} → ${measure(after)}`],
+    ['', `agreement with the input: ${kind === 'tensors' ? after.agreement : pct(after.agreement)}`],
+  ];
+};
 
 /** The int8 lines of the summary: calibration, delegation, the worst layers, what stayed float. */
 const int8Rows = (r: CompressReport): string[][] => {
@@ -90,6 +108,10 @@ Options:
                             types (e.g. FULLY_CONNECTED) to keep in float
   --auto-keep-float T       int8: keep in float the layers whose rmse/scale exceeds
                             T (0.289 is rounding alone), then measure again
+  --eval DIR                also measure the input and the output on a labeled set
+                            (tfls eval's layouts: <label>/ photos, boxes.json, or
+                            KServe requests with .expected.json answers), served
+                            with the model.json beside the input
   --report FILE             also write the report there: FILE.html as a page with
                             charts (sizes by tensor type, per-layer error against the
                             keep-float threshold, fidelity, latency), viewable offline;
@@ -108,6 +130,7 @@ Options:
     'keep-float': { type: 'string' },
     'auto-keep-float': { type: 'string' },
     report: { type: 'string', multiple: true },
+    eval: { type: 'string' },
     json: { type: 'boolean' },
   },
   async run(args, io) {
@@ -137,6 +160,8 @@ Options:
       .map((name) => name.trim())
       .filter(Boolean);
     const input = await readModelFile(path!);
+    const evalDir = stringFlag(args, 'eval');
+    const served = evalDir === undefined ? undefined : await evalModel(path!, undefined);
     const imageSpec = await imageSpecFor(path, readModel(input));
     const progress = progressBar(io.stderr);
     let result: Awaited<ReturnType<typeof compressModel>>;
@@ -148,6 +173,7 @@ Options:
         ...(imageSpec && { imageSpec }),
         ...(minCosine !== undefined && { minCosine }),
         ...(noGuard && { guard: false }),
+        ...(served && { evaluation: { data: evalDir!, manifest: served.manifest, readFile: served.readFile } }),
         ...(mode === 'int8' && {
           calibration: stringFlag(args, 'calibration')!,
           calibrationMethod: choiceFlag(args, 'calibration-method', METHODS, 'minmax'),
@@ -199,6 +225,7 @@ Options:
           `${o.name}: cosine ${o.cosine}, max error ${o.maxAbsError}, rmse ${o.rmse}`,
         ]),
         ['', `(${r.fidelity.source})`],
+        ...evalRows(r),
         [
           'latency',
           `${r.latency.engine} (${r.latency.delegate}): p50 ${r.latency.beforeP50Ms} → ${r.latency.afterP50Ms} ms`,

@@ -1,36 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import type { EngineChoice } from '../../engine/types.js';
-import { InputError } from '../../errors.js';
-import type { EvalModel, EvalReport, EvalResult } from '../../eval/evaluateModels.js';
+import type { EvalReport, EvalResult } from '../../eval/evaluateModels.js';
+import { evalModel } from '../../eval/modelFiles.js';
 import { type Command, choiceFlag, integerFlag, stringFlag, UsageError } from '../command.js';
 import { json, table } from '../format.js';
-import { readModelFile } from './inspect.js';
 
 const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'wasm'];
-
-/** A model file with the model.json it is served with: --manifest, else the one beside it, else none. */
-const evalModel = async (path: string, manifestPath: string | undefined): Promise<EvalModel> => {
-  const manifestFile = manifestPath ?? join(dirname(path), 'model.json');
-  const text = await readFile(manifestFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (manifestPath !== undefined) throw new InputError(`cannot read --manifest ${manifestPath}: ${error.code}`);
-    return undefined;
-  });
-  let manifest: unknown;
-  if (text !== undefined) {
-    try {
-      manifest = JSON.parse(text);
-    } catch (error) {
-      throw new InputError(`${manifestFile} is not valid JSON: ${(error as Error).message}`);
-    }
-  }
-  return {
-    name: path,
-    bytes: await readModelFile(path),
-    manifest,
-    readFile: (name) => readFile(join(dirname(manifestFile), name), 'utf8'),
-  };
-};
 
 const percent = (value: number | undefined): string => (value === undefined ? '' : `${(value * 100).toFixed(1)}%`);
 

@@ -1,21 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { inspectModel } from '../../compress/inspectModel.js';
-import { ModelFormatError } from '../../errors.js';
+import { readModelFile } from '../../tflite/readModelFile.js';
 import { type Command, positionals } from '../command.js';
 import { json, table } from '../format.js';
 
 const kb = (bytes: number): string =>
   bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
-
-const readModelFile = async (path: string): Promise<Uint8Array> => {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (error) {
-    throw new ModelFormatError(
-      `cannot read model file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
-};
 
 const inspect: Command = {
   name: 'inspect',
@@ -83,4 +72,4 @@ Options:
   },
 };
 
-export { inspect, readModelFile };
+export { inspect };
