@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'node:zlib';
 import { benchmarkModel } from '../bench/benchmarkModel.js';
 import { loadModel } from '../engine/loadModel.js';
 import type { Model } from '../engine/types.js';
@@ -16,6 +17,7 @@ import type { CalibrationMethod } from './int8/calibrate.js';
 import { compressInt8 } from './int8/compressInt8.js';
 import type { IoType } from './int8/quantizeInt8.js';
 import { searchMixedPrecision, worst } from './mixedPrecision.js';
+import { type PruningReport, pruneModel } from './prune.js';
 import { recommend } from './recommendation.js';
 import { updateMinRuntimeVersion } from './runtimeVersion.js';
 import { type SampleSet, sampleInputs } from './samples.js';
@@ -48,6 +50,12 @@ interface CompressOptions {
   readonly minCosine?: number;
   /** false: no guard, the raw result of the mode (default true). */
   readonly guard?: boolean;
+  /**
+   * Magnitude pruning first: this share (0..1) of the CONV_2D and
+   * FULLY_CONNECTED weights set to zero, spread over layers by measured
+   * sensitivity to keep the guard's floor (uniform with guard false).
+   */
+  readonly prune?: number;
   /** int8: the photos or KServe v2 request files (directory or list file) to calibrate on. */
   readonly calibration?: string;
   /** int8: how activation ranges are taken. */
@@ -79,6 +87,11 @@ const DEFAULT_CALIBRATION_SAMPLES = 100;
 
 /** The cosine below which the recommendation calls an output drifted, for modes without a guard. */
 const DEFAULT_MIN_COSINE = 0.995;
+
+/** The pruning search ranks layers on this many inputs. */
+const PRUNE_SEARCH_SAMPLES = 8;
+
+const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 
 /** The output cosine dynamic and int8 hold by default. */
 const DEFAULT_GUARD_FLOOR = 0.99;
@@ -271,10 +284,28 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
   progress('loading', 0);
   const reference = await loadModel(input, { threads: 1 });
   try {
+    let source = input;
+    let pruning: PruningReport | undefined;
+    if (options.prune !== undefined) {
+      if (!(options.prune > 0 && options.prune < 1))
+        throw new ConfigError(`prune is the share of weights to zero, in (0, 1): got ${options.prune}`);
+      const fidelitySamples = await sampleSet(reference, options, options.samples, options.sampleCount);
+      const floor = options.guard === false ? undefined : (options.minCosine ?? DEFAULT_GUARD_FLOOR);
+      const pruned = await pruneModel(
+        input,
+        reference,
+        fidelitySamples.inputs.slice(0, PRUNE_SEARCH_SAMPLES),
+        options.prune,
+        floor,
+        (f) => progress('pruning', 0.02 + 0.3 * f),
+      );
+      source = pruned.bytes;
+      pruning = pruned.report;
+    }
     const { output, result, fidelity, samples, keep, extra } =
       options.mode === 'int8'
-        ? await int8Outcome(input, reference, options, progress)
-        : await floatOutcome(input, reference, options, progress);
+        ? await int8Outcome(source, reference, options, progress)
+        : await floatOutcome(source, reference, options, progress);
     progress('measuring latency', 0.9);
     const runs = options.latencyRuns ?? 30;
     const engine = reference.engine;
@@ -321,6 +352,21 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
         ...(extra.guard && { guard: extra.guard }),
       }),
     };
+    if (pruning) {
+      const zipped = {
+        input: deflateRawSync(input, { level: 9 }).length,
+        output: deflateRawSync(output, { level: 9 }).length,
+      };
+      const speed = latency.afterP50Ms < latency.beforeP50Ms * 0.9 ? 'and it runs faster' : 'but not speed';
+      report = {
+        ...report,
+        pruning: {
+          ...pruning,
+          zippedBytes: zipped,
+          note: `${(pruning.achieved * 100).toFixed(1)}% of the CONV_2D and FULLY_CONNECTED weights are zero${pruning.achieved < pruning.requested ? ` (${(pruning.requested * 100).toFixed(0)}% asked; more would break the floor cosine ${pruning.floor})` : ''}. They are stored dense: the file is as large, but its zip (what Lambda deploys) is ${kb(zipped.output)}. TFLite's sparse tensors would be densified at load, and this runtime's XNNPACK has no sparse kernels on, so pruning buys size in the zip, ${speed}.`,
+        },
+      };
+    }
     if (options.evaluation) {
       progress('evaluating', 0.95);
       const { data, manifest, readFile } = options.evaluation;

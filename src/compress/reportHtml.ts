@@ -146,10 +146,28 @@ h1{font-size:1.4rem;margin-bottom:.2rem}h2{font-size:1.05rem;margin-top:2rem;bor
 .recommendation{background:#e8f6f5;border-left:4px solid #0b7a75;padding:.6rem .9rem}
 .chart{max-width:100%;height:auto;font-size:11px}.axis-label{fill:#3b4252}.value{fill:#5a6272}
 .size-before{fill:#9aa3b2}.size-after{fill:#0b7a75}.layer-bar{fill:#5470c6}.layer-bar.over{fill:#c62828}
-.tensor-bar{fill:#5470c6}.latency-bar{fill:#fac858}.threshold{stroke:#c62828;stroke-width:1.5;stroke-dasharray:4 3}
+.tensor-bar{fill:#5470c6}.sparsity-bar{fill:#91cc75}.latency-bar{fill:#fac858}.threshold{stroke:#c62828;stroke-width:1.5;stroke-dasharray:4 3}
 .threshold-label{fill:#c62828}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.2rem .4rem;border-bottom:1px solid #dde1e7}
 .num{font-variant-numeric:tabular-nums}.meter{display:inline-block;width:8rem;height:.7rem;background:#e3e6eb;border-radius:2px;overflow:hidden}
 .meter span{display:block;height:100%;background:#0b7a75}.note{color:#5a6272;font-size:.9rem}code{font-size:.9em}`;
+
+/** With --prune: each layer's sparsity, most pruned first, and what it bought. */
+const pruningSection = (report: CompressReport): string => {
+  const p = report.pruning;
+  if (!p) return '';
+  const layers = [...p.layers].sort((a, b) => b.sparsity - a.sparsity);
+  const chart = barChart(
+    layers.map((l) => ({
+      label: l.name.length > 38 ? `…${l.name.slice(-37)}` : l.name,
+      value: l.sparsity,
+      text: `${(l.sparsity * 100).toFixed(0)}% of ${l.elements} (${l.op})`,
+      className: 'sparsity-bar',
+      data: { layer: l.name, value: l.sparsity },
+    })),
+    { id: 'sparsity-chart', max: 1 },
+  );
+  return `<h2>Pruning: sparsity per layer</h2><p class="note">${escapeHtml(p.note)}</p>${chart}`;
+};
 
 /** With --eval: the labeled set's measures before and after, side by side. */
 const evalSection = (report: CompressReport): string => {
@@ -244,6 +262,7 @@ const compressReportHtml = (report: CompressReport, title: string): string => {
 <p class="recommendation" id="recommendation">${escapeHtml(report.recommendation)}</p>
 <h2>Size by tensor type, before and after</h2>${sizeChart(report)}
 ${errorSection}
+${pruningSection(report)}
 <h2>Output fidelity</h2>${fidelityTable(report)}
 ${evalSection(report)}
 <h2>Latency, ${escapeHtml(report.latency.engine)} (${escapeHtml(report.latency.delegate)})</h2>${latencyChart(report)}

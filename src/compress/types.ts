@@ -1,4 +1,5 @@
 import type { EvalResult } from '../eval/evaluateModels.js';
+import type { PruningReport } from './prune.js';
 
 type CompressMode = 'float32' | 'float16' | 'dynamic' | 'int8';
 
@@ -74,6 +75,8 @@ interface CompressReport {
   readonly autoKeepFloat?: AutoKeepFloatReport;
   /** dynamic and int8: the output-cosine floor held by default (off with --no-guard), and what holding it took. */
   readonly guard?: GuardReport;
+  /** With --prune: per-layer sparsity, the zipped sizes, and what it buys. */
+  readonly pruning?: PruningReport;
   /** With --eval DIR: the labeled set's measures for the input and the output (tfls eval's fields). */
   readonly eval?: {
     readonly data: string;

@@ -65,7 +65,8 @@ const compress: Command = {
   name: 'compress',
   summary: 'shrink a model (float16, dynamic-range or full int8) and report what it cost',
   help: `Usage: tfls compress <in.tflite> -o <out.tflite> --mode float32|float16|dynamic|int8
-                     [--samples DIR|N] [--min-cosine C | --no-guard] [--report FILE.json|FILE.html] [--json]
+                     [--samples DIR|N] [--min-cosine C | --no-guard] [--prune S] [--eval DIR]
+                     [--report FILE.json|FILE.html] [--json]
        tfls compress <in.tflite> -o <out.tflite> --mode int8 --calibration DIR|LIST
                      [--samples N] [--io float32|int8|uint8] [--keep-float NAMES]
                      [--auto-keep-float T] [--calibration-method minmax|percentile]
@@ -98,6 +99,12 @@ Options:
                             float16 until every output's cosine reaches C; the
                             report says which and why
   --no-guard                dynamic and int8: the mode's raw result, no guard
+  --prune S                 zero the share S (0..1) of CONV_2D and FULLY_CONNECTED
+                            weights with the smallest magnitudes first, spread over
+                            layers by measured sensitivity to keep the guard's floor
+                            (uniform with --no-guard); alone, --mode is float16.
+                            Zeros shrink the zip Lambda deploys, not the file or
+                            the latency
   --calibration DIR|LIST    int8: photos (resized and normalized as model.json or
                             the model's metadata say) or KServe v2 .json requests
   --calibration-method M    int8: minmax (default) or percentile (99.99%, ignores
@@ -124,6 +131,7 @@ Options:
     samples: { type: 'string' },
     'min-cosine': { type: 'string' },
     'no-guard': { type: 'boolean' },
+    prune: { type: 'string' },
     calibration: { type: 'string' },
     'calibration-method': { type: 'string' },
     io: { type: 'string' },
@@ -137,12 +145,20 @@ Options:
     const [path] = positionals(args, 'in.tflite');
     const output = stringFlag(args, 'output');
     if (output === undefined) throw new UsageError('missing -o <out.tflite>');
-    if (stringFlag(args, 'mode') === undefined) throw new UsageError(`missing --mode (${MODES.join(', ')})`);
+    const prune = numberFlag(args, 'prune', (p) => p > 0 && p < 1, 'a share of weights in (0, 1), e.g. 0.5');
+    if (stringFlag(args, 'mode') === undefined && prune === undefined)
+      throw new UsageError(`missing --mode (${MODES.join(', ')})`);
+    // Pruning alone keeps weights in float16, the safe default.
     const mode = choiceFlag(args, 'mode', MODES, 'float16');
     const minCosine = numberFlag(args, 'min-cosine', (c) => c > 0 && c <= 1, 'in (0, 1]');
     const noGuard = args.values['no-guard'] === true;
     if (noGuard && minCosine !== undefined) throw new UsageError('--no-guard and --min-cosine contradict each other');
-    if ((noGuard || minCosine !== undefined) && mode !== 'dynamic' && mode !== 'int8')
+    if (
+      (noGuard || minCosine !== undefined) &&
+      mode !== 'dynamic' &&
+      mode !== 'int8' &&
+      stringFlag(args, 'prune') === undefined
+    )
       throw new UsageError(
         `--${noGuard ? 'no-guard' : 'min-cosine'} applies to --mode dynamic and int8, which have the guard`,
       );
@@ -173,6 +189,7 @@ Options:
         ...(imageSpec && { imageSpec }),
         ...(minCosine !== undefined && { minCosine }),
         ...(noGuard && { guard: false }),
+        ...(prune !== undefined && { prune }),
         ...(served && { evaluation: { data: evalDir!, manifest: served.manifest, readFile: served.readFile } }),
         ...(mode === 'int8' && {
           calibration: stringFlag(args, 'calibration')!,
@@ -226,6 +243,15 @@ Options:
         ]),
         ['', `(${r.fidelity.source})`],
         ...evalRows(r),
+        ...(r.pruning
+          ? [
+              [
+                'pruning',
+                `${(r.pruning.achieved * 100).toFixed(1)}% of ${r.pruning.layers.length} layers' weights zero (${(r.pruning.requested * 100).toFixed(0)}% asked); zip ${r.pruning.zippedBytes?.input} → ${r.pruning.zippedBytes?.output} bytes`,
+              ],
+              ['', r.pruning.note],
+            ]
+          : []),
         [
           'latency',
           `${r.latency.engine} (${r.latency.delegate}): p50 ${r.latency.beforeP50Ms} → ${r.latency.afterP50Ms} ms`,
