@@ -182,9 +182,10 @@ const floatOutcome = async (
     compressed.dispose();
   }
   let keep: string[] = [];
+  let unreachable: number | undefined;
   const minCosine = guardFloor(options);
   const worstBefore = worst(fidelity);
-  if (options.mode === 'dynamic' && minCosine !== undefined && fidelity.some((o) => o.cosine < minCosine)) {
+  if (options.mode === 'dynamic' && minCosine !== undefined && worstBefore < minCosine) {
     const quantized = result.tensors.filter((t) => t.to.startsWith('int8')).map((t) => t.name);
     // Every trial rewrites the same weights: expand float16 once and quantize each weight once.
     const expanded = readModel(input);
@@ -199,15 +200,24 @@ const floatOutcome = async (
       minCosine,
       (fraction) => progress('searching mixed precision', 0.1 + 0.7 * fraction),
     );
-    keep = search.keep;
-    ({ result } = transform(base, 'dynamic', new Set(keep), cache));
-    output = search.trial.bytes;
-    fidelity = search.trial.fidelity;
+    if (search.trial) {
+      keep = search.keep;
+      ({ result } = transform(base, 'dynamic', new Set(keep), cache));
+      output = search.trial.bytes;
+      fidelity = search.trial.fidelity;
+    } else unreachable = search.reachable;
   }
   const guard: GuardReport | undefined =
     minCosine === undefined
       ? undefined
-      : { floor: minCosine, kept: keep, worstBefore, worstAfter: worst(fidelity), met: worst(fidelity) >= minCosine };
+      : {
+          floor: minCosine,
+          kept: keep,
+          worstBefore,
+          worstAfter: worst(fidelity),
+          met: worst(fidelity) >= minCosine,
+          ...(unreachable !== undefined && { reachable: unreachable }),
+        };
   return {
     output,
     result,

@@ -1,3 +1,4 @@
+import { matches, worst as worstCosine } from './mixedPrecision.js';
 import type { CompressMode, GuardReport, OutputFidelity } from './types.js';
 
 interface Facts {
@@ -15,6 +16,8 @@ interface Facts {
 
 /** What the fidelity guard did, in a sentence (empty when it had nothing to do). */
 const guardSentence = (guard: GuardReport | undefined): string => {
+  if (guard?.reachable !== undefined)
+    return ` The fidelity guard kept nothing: even every quantized layer in float16 reaches only cosine ${guard.reachable} of its floor ${guard.floor}, so the loss is elsewhere (the inputs, outputs or ops the mode fixes); check the drifting outputs on your own data.`;
   if (!guard || guard.kept.length === 0) return '';
   return guard.met
     ? ` The fidelity guard kept ${guard.kept.length} layer(s) in float16 to lift the worst output from cosine ${guard.worstBefore} to ${guard.worstAfter} (floor ${guard.floor}; --no-guard for the raw result).`
@@ -25,7 +28,7 @@ const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 
 /** What the report's numbers mean, in plain words. */
 const recommend = (f: Facts): string => {
-  const worst = f.outputs.reduce((min, o) => Math.min(min, o.cosine), 1);
+  const worst = worstCosine(f.outputs);
   const speed =
     f.afterP50Ms > f.beforeP50Ms * 1.1
       ? `it runs slower than the original (p50 ${f.beforeP50Ms} → ${f.afterP50Ms} ms)`
@@ -36,7 +39,7 @@ const recommend = (f: Facts): string => {
     worst >= f.minCosine
       ? `outputs match the original (worst cosine ${worst})`
       : `some outputs drift: ${f.outputs
-          .filter((o) => o.cosine < f.minCosine)
+          .filter((o) => !matches(o) && o.cosine < f.minCosine)
           .map((o) => `${o.name} cosine ${o.cosine}`)
           .join(', ')}; check them on your own data before deploying`;
   const size = `${mb(f.outputBytes)}, ${f.ratio.toFixed(2)}x smaller than float32`;

@@ -96,6 +96,8 @@ interface GuardReport {
   readonly worstBefore: number;
   readonly worstAfter: number;
   readonly met: boolean;
+  /** When no choice of float16 layers reaches the floor: the worst cosine with all of them float (none are kept). */
+  readonly reachable?: number;
 }
 
 /** One quantized tensor against float: the metrics of TensorFlow's QuantizationDebugger. */

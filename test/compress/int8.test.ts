@@ -202,6 +202,19 @@ describe('the fidelity guard (on by default)', () => {
     await runsOnBothEngines(guarded.bytes, 0.95);
   });
 
+  it('hand: when no choice of float16 layers reaches the floor, it keeps none and says how far they could get', async () => {
+    const { report } = await int8('hand', { guard: true, sampleCount: 4 });
+    const { guard } = report;
+    expect(guard).toMatchObject({ floor: 0.99, kept: [], met: false });
+    // Every quantized layer in float still misses the floor, so keeping layers would cost size for nothing.
+    expect(guard!.reachable).toBeLessThan(0.99);
+    expect(guard!.reachable).toBeGreaterThan(guard!.worstBefore);
+    expect(report.ratio).toBeGreaterThan(3.5);
+    expect(report.recommendation).toMatch(
+      /fidelity guard kept nothing: even every quantized layer in float16 reaches only cosine/,
+    );
+  });
+
   it('the CLI: --no-guard for the raw result; it contradicts --min-cosine and means nothing for float16', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'tfls-guard-')), 'face.tflite');
     const base = ['compress', PATHS.face, '-o', out];

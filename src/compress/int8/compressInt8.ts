@@ -117,6 +117,7 @@ const compressInt8 = async (
   if (floor !== undefined) {
     const worstBefore = worst(outcome.fidelity);
     let kept: string[] = [];
+    let reachable: number | undefined;
     if (worstBefore < floor) {
       // Candidates: the quantized layers that err at all; data movement (PAD, pooling) is exact.
       const kept0 = new Set(keptFloat);
@@ -129,8 +130,11 @@ const compressInt8 = async (
         floor,
         (f) => options.progress('guarding fidelity', 0.75 + 0.1 * f),
       );
+      if (!search.trial) reachable = search.reachable;
       kept = search.keep;
-      keptFloat = [...kept0, ...kept];
+    }
+    if (kept.length > 0) {
+      keptFloat = [...keptFloat, ...kept];
       const guarded = await attempt(new Set(keptFloat), 0.85);
       const byGuard = new Set(kept);
       outcome = {
@@ -144,7 +148,14 @@ const compressInt8 = async (
       };
     }
     const worstAfter = worst(outcome.fidelity);
-    guard = { floor, kept, worstBefore, worstAfter, met: worstAfter >= floor };
+    guard = {
+      floor,
+      kept,
+      worstBefore,
+      worstAfter,
+      met: worstAfter >= floor,
+      ...(reachable !== undefined && { reachable }),
+    };
   }
   return { ...outcome, keptFloat, ...(auto && { autoKeepFloat: auto }), ...(guard && { guard }) };
 };
