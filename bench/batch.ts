@@ -4,52 +4,29 @@
 // Prints the time per task and, from it, objects per second per function
 // concurrency, beside the account limits that bind first.
 //   npm run bench:batch [-- --tasks N]
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { percentile, round } from '../src/bench/stats.js';
-import { loadBatchConfig } from '../src/pipeline/batch/batchConfig.js';
 import type { BatchOperationsResponse } from '../src/pipeline/batch/batchOperations.js';
-import { createBatchHandler } from '../src/pipeline/batch/createBatchHandler.js';
 import { localContext } from '../src/server/toApiGatewayEvent.js';
-import { mediapipe } from '../test/helpers/models.js';
-import { startS3 } from '../test/helpers/s3.js';
+import { BATCH_PHOTOS, startBatchBucket } from '../test/helpers/batchBucket.js';
 import { batchOperationsEvent } from '../test/helpers/s3Events.js';
 import { describeMachine } from './machine.js';
 
 const { values } = parseArgs({ options: { tasks: { type: 'string', default: '100' } } });
 const tasks = Number(values.tasks);
 const BUCKET = 'bench-backfill';
-const PHOTOS = [
-  'test/fixtures/people/astronaut.jpg',
-  'test/fixtures/people/camera.jpg',
-  'test/fixtures/images/apple.jpg',
-  'test/fixtures/images/astronaut.png',
-  'test/fixtures/images/coffee.png',
-];
-
-process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-const s3 = await startS3([BUCKET]);
-await s3.put(BUCKET, 'models/face-detection/1/model.tflite', readFileSync('models/face-detection/1/model.tflite'));
-await s3.put(BUCKET, 'models/face-detection/1/model.json', JSON.stringify({ task: 'face-detection' }));
-await s3.put(BUCKET, 'models/hands/1/model.tflite', readFileSync(mediapipe.handLandmarkFull));
+const bucket = await startBatchBucket(BUCKET);
+const { s3, handler } = bucket;
+// Hands as a landmark model here: the answer a backfill of photos would want.
 await s3.put(BUCKET, 'models/hands/1/model.json', JSON.stringify({ task: 'landmarks' }));
 const keys: string[] = [];
 for (let i = 0; i < tasks; i++) {
-  const photo = PHOTOS[i % PHOTOS.length]!;
+  const photo = BATCH_PHOTOS[i % BATCH_PHOTOS.length]!;
   const key = `inputs/archive/${String(i).padStart(5, '0')}${photo.slice(-4)}`;
   await s3.put(BUCKET, key, readFileSync(photo));
   keys.push(key);
 }
-const handler = createBatchHandler(
-  loadBatchConfig({
-    MODEL_REPOSITORY: `s3://${BUCKET}/models`,
-    MODEL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'tfls-bench-backfill-')),
-    TFLITE_NUM_THREADS: '1',
-  }),
-);
 
 console.log(`machine: ${describeMachine()}`);
 console.log(`${tasks} tasks per model, one per invocation, 1 interpreter thread, local S3 (s3rver)\n`);

@@ -244,7 +244,11 @@ const int8Outcome = async (
     options.sampleCount ?? DEFAULT_CALIBRATION_SAMPLES,
   );
   const method = options.calibrationMethod ?? 'minmax';
+  // Fidelity on --samples when given (the guard holds its floor there too), else on the calibration inputs.
+  const samples =
+    options.samples === undefined ? calibration : await sampleSet(reference, options, options.samples, undefined);
   const outcome = await compressInt8(input, reference, calibration.inputs, {
+    ...(samples !== calibration && { guardSamples: samples.inputs }),
     method,
     io: options.io ?? 'float32',
     keepFloat: options.keepFloat ?? [],
@@ -252,10 +256,8 @@ const int8Outcome = async (
     ...(guardFloor(options) !== undefined && { minCosine: guardFloor(options)! }),
     progress,
   });
-  let samples = calibration;
   let fidelity = outcome.fidelity;
-  if (options.samples !== undefined) {
-    samples = await sampleSet(reference, options, options.samples, undefined);
+  if (samples !== calibration) {
     const compressed = await loadModel(outcome.bytes, { threads: 1 });
     try {
       fidelity = await measureFidelity(reference, compressed, samples.inputs);

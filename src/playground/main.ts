@@ -28,7 +28,7 @@ const ui = {
 };
 
 const params = new URLSearchParams(location.search);
-const state: { metadata?: ModelMetadata; photo?: Blob; run: number } = { run: 0 };
+const state: { metadata?: ModelMetadata; photo?: Blob; run: number; selection: number } = { run: 0, selection: 0 };
 
 const config = (): ApiConfig => ({
   base: ui.api.value.trim(),
@@ -50,14 +50,18 @@ const clearError = (): void => {
 };
 
 const selectModel = async (name: string): Promise<void> => {
+  const selection = ++state.selection;
   clearError();
   state.metadata = undefined;
   ui.card.replaceChildren();
   try {
-    state.metadata = await modelMetadata(config(), name);
-    renderModelCard(ui.card, state.metadata);
+    const metadata = await modelMetadata(config(), name);
+    // A later choice won: its card, not this one.
+    if (selection !== state.selection) return;
+    state.metadata = metadata;
+    renderModelCard(ui.card, metadata);
   } catch (error) {
-    showError(error);
+    if (selection === state.selection) showError(error);
     return;
   }
   if (state.photo) await run();

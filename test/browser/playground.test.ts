@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, launchChromium, screenshot } from '../helpers/browser.js';
 import { mediapipe } from '../helpers/models.js';
-import { addVersion, colourModel } from '../helpers/repository.js';
+import { addVersion, makeRepository } from '../helpers/repository.js';
 import { call, startServer, type TestServer } from '../helpers/server.js';
 
 // MediaPipe's hand topology: the wrist, then four points up each finger.
@@ -36,19 +35,10 @@ const HAND_EDGES = [
 let server: TestServer;
 let browser: Browser;
 
+/** The test repository, with hand landmarks (as version 2) joined by MediaPipe's skeleton. */
 const repository = (): string => {
-  const root = mkdtempSync(join(tmpdir(), 'tfls-playground-'));
-  addVersion(root, 'face-detection', 1, 'models/face-detection/1/model.tflite', { task: 'face-detection' });
-  addVersion(root, 'hands', 1, mediapipe.handLandmarkFull, { task: 'landmarks', landmarks: { edges: HAND_EDGES } });
-  addVersion(root, 'selfie', 1, mediapipe.selfieSegmentation, { task: 'segmentation' });
-  addVersion(
-    root,
-    'colours',
-    1,
-    colourModel(),
-    { task: 'classification', labels: 'labels.txt', topK: 3, input: { resize: 'stretch', range: [0, 1] } },
-    { 'labels.txt': 'red\ngreen\nblue\n' },
-  );
+  const root = makeRepository();
+  addVersion(root, 'hands', 2, mediapipe.handLandmarkFull, { task: 'landmarks', landmarks: { edges: HAND_EDGES } });
   return root;
 };
 

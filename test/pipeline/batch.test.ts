@@ -2,29 +2,24 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ObjectStore } from '../../src/aws/objectStore.js';
+import type { ObjectStore } from '../../src/aws/objectStore.js';
 import { loadModel } from '../../src/engine/loadModel.js';
 import { syntheticInputs } from '../../src/engine/syntheticInputs.js';
 import { loadBatchConfig } from '../../src/pipeline/batch/batchConfig.js';
 import { type BatchInvocationResult, createBatchHandler } from '../../src/pipeline/batch/createBatchHandler.js';
 import { localContext } from '../../src/server/toApiGatewayEvent.js';
+import { BATCH_PHOTOS, type BatchBucket, startBatchBucket } from '../helpers/batchBucket.js';
 import { kserveRequest } from '../helpers/kserveRequest.js';
 import { mediapipe } from '../helpers/models.js';
-import { type LocalS3, startS3 } from '../helpers/s3.js';
+import type { LocalS3 } from '../helpers/s3.js';
 import { type ObjectFacts, s3Event, sqsEvent } from '../helpers/s3Events.js';
 
 const BUCKET = 'batch-data';
-const PHOTOS = [
-  'test/fixtures/people/astronaut.jpg',
-  'test/fixtures/people/camera.jpg',
-  'test/fixtures/images/apple.jpg',
-  'test/fixtures/images/astronaut.png',
-  'test/fixtures/images/coffee.png',
-];
+const PHOTOS = BATCH_PHOTOS;
 
 let s3: LocalS3;
 let store: ObjectStore;
-let handler: ReturnType<typeof createBatchHandler>;
+let bucket: BatchBucket;
 
 const put = async (key: string, body: Uint8Array | string): Promise<ObjectFacts> => ({
   key,
@@ -32,25 +27,11 @@ const put = async (key: string, body: Uint8Array | string): Promise<ObjectFacts>
   etag: await s3.put(BUCKET, key, body),
 });
 
-const invoke = async (event: unknown): Promise<BatchInvocationResult> =>
-  (await handler(event as never, localContext('test'))) as BatchInvocationResult;
+const invoke = (event: unknown): Promise<BatchInvocationResult> => bucket.invoke<BatchInvocationResult>(event);
 
 beforeAll(async () => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  s3 = await startS3([BUCKET]);
-  store = new ObjectStore(s3.client, BUCKET);
-  await s3.put(BUCKET, 'models/face-detection/1/model.tflite', readFileSync('models/face-detection/1/model.tflite'));
-  await s3.put(BUCKET, 'models/face-detection/1/model.json', JSON.stringify({ task: 'face-detection' }));
-  await s3.put(BUCKET, 'models/hands/1/model.tflite', readFileSync(mediapipe.handLandmarkFull));
-  await s3.put(BUCKET, 'models/broken/1/model.tflite', 'TFL3 but nothing more');
-  handler = createBatchHandler(
-    loadBatchConfig({
-      MODEL_REPOSITORY: `s3://${BUCKET}/models`,
-      MODEL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'tfls-batch-cache-')),
-      TFLITE_NUM_THREADS: '1',
-    }),
-  );
+  bucket = await startBatchBucket(BUCKET);
+  ({ s3, store } = bucket);
 });
 afterAll(() => s3.close());
 

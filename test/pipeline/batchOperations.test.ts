@@ -1,13 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ObjectStore } from '../../src/aws/objectStore.js';
-import { loadBatchConfig } from '../../src/pipeline/batch/batchConfig.js';
+import type { ObjectStore } from '../../src/aws/objectStore.js';
 import type { BatchOperationsResponse } from '../../src/pipeline/batch/batchOperations.js';
-import { createBatchHandler } from '../../src/pipeline/batch/createBatchHandler.js';
-import { localContext } from '../../src/server/toApiGatewayEvent.js';
-import { type LocalS3, startS3 } from '../helpers/s3.js';
+import { type BatchBucket, startBatchBucket } from '../helpers/batchBucket.js';
+import type { LocalS3 } from '../helpers/s3.js';
 import { batchOperationsEvent } from '../helpers/s3Events.js';
 
 const BUCKET = 'backfill-data';
@@ -15,10 +11,9 @@ const FACE = 'test/fixtures/people/astronaut.jpg';
 
 let s3: LocalS3;
 let store: ObjectStore;
-let handler: ReturnType<typeof createBatchHandler>;
+let bucket: BatchBucket;
 
-const invoke = async (event: unknown): Promise<BatchOperationsResponse> =>
-  (await handler(event as never, localContext('test'))) as BatchOperationsResponse;
+const invoke = (event: unknown): Promise<BatchOperationsResponse> => bucket.invoke<BatchOperationsResponse>(event);
 
 interface Detections {
   model_name: string;
@@ -27,20 +22,8 @@ interface Detections {
 }
 
 beforeAll(async () => {
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  s3 = await startS3([BUCKET]);
-  store = new ObjectStore(s3.client, BUCKET);
-  await s3.put(BUCKET, 'models/face-detection/1/model.tflite', readFileSync('models/face-detection/1/model.tflite'));
-  await s3.put(BUCKET, 'models/face-detection/1/model.json', JSON.stringify({ task: 'face-detection' }));
-  await s3.put(BUCKET, 'models/broken/1/model.tflite', 'TFL3 but nothing more');
-  handler = createBatchHandler(
-    loadBatchConfig({
-      MODEL_REPOSITORY: `s3://${BUCKET}/models`,
-      MODEL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'tfls-backfill-cache-')),
-      TFLITE_NUM_THREADS: '1',
-    }),
-  );
+  bucket = await startBatchBucket(BUCKET);
+  ({ s3, store } = bucket);
 });
 afterAll(() => s3.close());
 

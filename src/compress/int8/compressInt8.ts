@@ -23,6 +23,8 @@ interface Int8Options {
   readonly autoKeepFloat?: number;
   /** The fidelity guard: keep the most damaging layers in float16 until every output reaches this cosine. */
   readonly minCosine?: number;
+  /** The inputs the guard measures on: the report's fidelity set (default: the calibration inputs). */
+  readonly guardSamples?: readonly TypedArray[][];
   readonly progress: (step: string, fraction: number) => void;
 }
 
@@ -115,7 +117,18 @@ const compressInt8 = async (
   let guard: GuardReport | undefined;
   const floor = options.minCosine;
   if (floor !== undefined) {
-    const worstBefore = worst(outcome.fidelity);
+    const guardSamples = options.guardSamples ?? samples;
+    // On the calibration inputs an attempt has measured it already.
+    const fidelityOf = async (attempted: Int8Attempt): Promise<OutputFidelity[]> => {
+      if (guardSamples === samples) return attempted.fidelity;
+      const model = await loadModel(attempted.bytes, { threads: 1 });
+      try {
+        return await measureFidelity(reference, model, guardSamples);
+      } finally {
+        model.dispose();
+      }
+    };
+    const worstBefore = worst(await fidelityOf(outcome));
     let kept: string[] = [];
     let reachable: number | undefined;
     if (worstBefore < floor) {
@@ -126,7 +139,7 @@ const compressInt8 = async (
         candidates,
         (keep) => build(new Set([...kept0, ...keep])).bytes,
         reference,
-        samples.slice(0, SEARCH_SAMPLES),
+        guardSamples.slice(0, SEARCH_SAMPLES),
         floor,
         (f) => options.progress('guarding fidelity', 0.75 + 0.1 * f),
       );
@@ -147,7 +160,7 @@ const compressInt8 = async (
         },
       };
     }
-    const worstAfter = worst(outcome.fidelity);
+    const worstAfter = kept.length === 0 ? worstBefore : worst(await fidelityOf(outcome));
     guard = {
       floor,
       kept,
