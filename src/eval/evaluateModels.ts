@@ -160,7 +160,7 @@ const evaluateOne = async (
           tp += matched.truePositives;
           fp += matched.falsePositives;
           fn += matched.falseNegatives;
-          ious.push(...matched.ious);
+          for (const value of matched.ious) ious.push(value);
           answers.push({ boxes });
         }
       } catch (error) {
