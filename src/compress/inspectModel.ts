@@ -1,7 +1,9 @@
 import { basename } from 'node:path';
 import { dtypeFromSchemaType } from '../dtypes.js';
 import { loadModel } from '../engine/loadModel.js';
-import type { EngineName, Quantization } from '../engine/types.js';
+import type { EngineName, Quantization, TensorInfo } from '../engine/types.js';
+import { resolveManifest } from '../manifest/resolveManifest.js';
+import type { ImageInputSpec, ModelManifest } from '../manifest/types.js';
 import type { TensorT } from '../tflite/generated/schema_generated.js';
 import { flatText, type MetadataSummary, readMetadata } from '../tflite/metadata.js';
 import { builtinCode, CUSTOM, opName } from '../tflite/opcodes.js';
@@ -32,8 +34,34 @@ interface InspectReport {
   readonly customOps: readonly string[];
   readonly tensorBytesByType: Readonly<Record<string, number>>;
   readonly metadata: MetadataSummary | null;
+  /** What serving does with the file: its model.json (when given) over its metadata over the task defaults. */
+  readonly serving: ServingSettings;
   readonly engines: Readonly<Record<EngineName, EngineCheck>>;
 }
+
+type ServingSettings =
+  | {
+      readonly task: string;
+      readonly labels: number;
+      readonly input: Omit<ImageInputSpec, 'tensor'>;
+      readonly sources: ModelManifest['sources'];
+    }
+  | { readonly error: string };
+
+/** The settings resolveManifest gives this file, as the repository would serve it. */
+const servingSettings = async (
+  io: { inputs: TensorInfo[]; outputs: TensorInfo[]; metadata: MetadataSummary | null },
+  manifest: unknown,
+  readFile: (name: string) => Promise<string>,
+): Promise<ServingSettings> => {
+  try {
+    const resolved = await resolveManifest(manifest, io, readFile);
+    const { tensor: _tensor, ...input } = resolved.input;
+    return { task: resolved.task, labels: resolved.labels?.length ?? 0, input, sources: resolved.sources };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+};
 
 const describe = (tensor: TensorT): InspectTensor => {
   const q = tensor.quantization;
@@ -69,10 +97,19 @@ const tryEngine = async (bytes: Uint8Array, engine: EngineName): Promise<EngineC
 };
 
 /** What a .tflite file holds, and whether each engine here can load it. */
-const inspectModel = async (bytes: Uint8Array, file = 'model.tflite'): Promise<InspectReport> => {
+const inspectModel = async (
+  bytes: Uint8Array,
+  file = 'model.tflite',
+  served: { manifest?: unknown; readFile?: (name: string) => Promise<string> } = {},
+): Promise<InspectReport> => {
   const parsed: TfliteFile = readModel(bytes);
   const { model } = parsed;
   const main = model.subgraphs[0]!;
+  const metadata = readMetadata(parsed);
+  const info = (index: number): TensorInfo => {
+    const t = describe(main.tensors[index]!);
+    return { name: t.name, dtype: t.dtype as TensorInfo['dtype'], shape: t.shape, quantization: t.quantization };
+  };
   const operators: Record<string, number> = {};
   for (const subgraph of model.subgraphs) {
     for (const op of subgraph.operators) {
@@ -94,7 +131,12 @@ const inspectModel = async (bytes: Uint8Array, file = 'model.tflite'): Promise<I
       .filter((code) => builtinCode(code) === CUSTOM)
       .map((code) => String(code.customCode)),
     tensorBytesByType: tensorBytesByType(parsed),
-    metadata: readMetadata(parsed),
+    metadata,
+    serving: await servingSettings(
+      { inputs: main.inputs.map(info), outputs: main.outputs.map(info), metadata },
+      served.manifest,
+      served.readFile ?? (() => Promise.reject(new Error('no model.json directory'))),
+    ),
     engines: { native: await tryEngine(bytes, 'native'), wasm: await tryEngine(bytes, 'wasm') },
   };
 };

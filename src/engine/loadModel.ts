@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, ModelFormatError, ModelLoadError, type TflsError, UnsupportedError } from '../errors.js';
 import { BuiltinOperator } from '../tflite/generated/schema_generated.js';
+import { readMetadata } from '../tflite/metadata.js';
 import { builtinCode } from '../tflite/opcodes.js';
 import { readModel, type TfliteFile } from '../tflite/readModel.js';
 import { chooseEngine } from './chooseEngine.js';
@@ -65,13 +66,22 @@ const readSource = async (source: Uint8Array | string): Promise<Uint8Array> => {
  * @example const model = await loadModel('models/face-detection/1/model.tflite', { threads: 1 });
  */
 const loadModel = async (source: Uint8Array | string, options: LoadOptions = {}): Promise<Model> => {
+  const { model, file } = await loadEngine(source, options);
+  model.metadata = readMetadata(file);
+  return model;
+};
+
+const loadEngine = async (
+  source: Uint8Array | string,
+  options: LoadOptions,
+): Promise<{ model: Model; file: TfliteFile }> => {
   const engine = options.engine ?? 'auto';
   if (!ENGINES.includes(engine))
     throw new ConfigError(`engine must be one of ${ENGINES.join(', ')}, got ${JSON.stringify(engine)}`);
   const bytes = await readSource(source);
   const file = readModel(bytes);
   checkTensorBudget(file, options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES);
-  if (engine === 'wasm') return WasmModel.load(bytes);
+  if (engine === 'wasm') return { model: await WasmModel.load(bytes), file };
   const pooled = (first: NativeModel): Model => {
     const size = options.interpreters ?? 1;
     return size > 1 ? new ModelPool(first, () => loadNative(bytes, file, options), size) : first;
@@ -84,7 +94,7 @@ const loadModel = async (source: Uint8Array | string, options: LoadOptions = {})
     if (!fallback) throw error;
     const reason = `native engine: ${(error as TflsError).message}`;
     try {
-      return await WasmModel.load(bytes, reason);
+      return { model: await WasmModel.load(bytes, reason), file };
     } catch (wasmError) {
       throw new ModelLoadError(
         `no engine could load the model. ${reason}. WASM engine: ${(wasmError as Error).message}`,
@@ -94,10 +104,10 @@ const loadModel = async (source: Uint8Array | string, options: LoadOptions = {})
       );
     }
   }
-  if (engine === 'native') return pooled(native);
+  if (engine === 'native') return { model: pooled(native), file };
   const choice = await chooseEngine(native, () => WasmModel.load(bytes));
   choice.model.engineReason = choice.reason;
-  return choice.model === native ? pooled(native) : choice.model;
+  return { model: choice.model === native ? pooled(native) : choice.model, file };
 };
 
 export { loadModel, nativeLogs };

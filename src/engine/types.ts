@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from '../dtypes.js';
+import type { MetadataSummary } from '../tflite/metadata.js';
 
 type EngineName = 'native' | 'wasm';
 type EngineChoice = 'auto' | EngineName;
@@ -64,6 +65,8 @@ interface Model {
   readonly fallbackReason?: string;
   /** Why `auto` chose this engine (delegate coverage, and the timed probe when one ran); set by loadModel. */
   engineReason?: string;
+  /** What the file's TFLite Metadata says (name, normalization, labels); set by loadModel. */
+  metadata?: MetadataSummary | null;
   readonly threads: number;
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];

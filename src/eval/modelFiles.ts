@@ -5,7 +5,7 @@ import { readModelFile } from '../tflite/readModelFile.js';
 import type { EvalModel } from './evaluateModels.js';
 
 /** A model file with the model.json it is served with: --manifest, else the one beside it, else none. */
-const evalModel = async (path: string, manifestPath: string | undefined): Promise<EvalModel> => {
+const servedModelFile = async (path: string, manifestPath: string | undefined): Promise<EvalModel> => {
   const manifestFile = manifestPath ?? join(dirname(path), 'model.json');
   const text = await readFile(manifestFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (manifestPath !== undefined) throw new InputError(`cannot read --manifest ${manifestPath}: ${error.code}`);
@@ -27,4 +27,4 @@ const evalModel = async (path: string, manifestPath: string | undefined): Promis
   };
 };
 
-export { evalModel };
+export { servedModelFile };

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { TensorInfo } from '../engine/types.js';
 import { ManifestError } from '../errors.js';
+import type { MetadataSummary } from '../tflite/metadata.js';
 import { faceDetectionPreset } from './faceDetectionDefaults.js';
+import { metadataDefaults, type SettingSource } from './metadataDefaults.js';
 import { manifestSchema, type RawManifest } from './schema.js';
 import type { FaceDetectionSpec, ImageInputSpec, ModelManifest, Task } from './types.js';
 
@@ -21,6 +23,8 @@ const INPUT_DEFAULTS: Readonly<Record<Task, Omit<ImageInputSpec, 'tensor'>>> = {
 interface ModelIo {
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
+  /** The file's TFLite Metadata: defaults for what model.json leaves out. */
+  readonly metadata?: MetadataSummary | null;
 }
 
 /** The index of a tensor named or numbered in model.json; throws when it does not exist. */
@@ -99,13 +103,24 @@ const resolveManifest = async (
   const parsed = manifestSchema.safeParse(json ?? {});
   if (!parsed.success)
     throw new ManifestError(`invalid model.json: ${z.prettifyError(parsed.error).replace(/\n\s*/g, ' ')}`);
-  const raw = parsed.data;
+  // model.json wins key by key; what it leaves out comes from the metadata, then the task defaults.
+  const given = (json ?? {}) as { task?: unknown; labels?: unknown; input?: Record<string, unknown> };
+  const meta = metadataDefaults(io.metadata, io);
+  const taskFrom: SettingSource = given.task !== undefined ? 'model.json' : meta.task ? 'metadata' : 'default';
+  const raw: RawManifest = { ...parsed.data, ...(taskFrom === 'metadata' && { task: meta.task! }) };
+  const scaleGiven = ['range', 'mean', 'std'].some((key) => given.input?.[key] !== undefined);
+  const inputFrom: SettingSource = scaleGiven ? 'model.json' : meta.normalization ? 'metadata' : 'default';
   // Only where it acts: elsewhere it would be a setting that silently does nothing.
   if (raw.activation !== undefined && raw.task !== 'classification' && raw.task !== 'segmentation')
     throw new ManifestError(
       `model.json activation applies to classification and segmentation scores, not to task ${raw.task}${raw.task === 'landmarks' ? '; for visibility and presence use landmarks.activation' : ''}`,
     );
-  const input: ImageInputSpec = { ...INPUT_DEFAULTS[raw.task], tensor: 0, ...raw.input };
+  const input: ImageInputSpec = {
+    ...INPUT_DEFAULTS[raw.task],
+    tensor: 0,
+    ...(inputFrom === 'metadata' && { mean: [...meta.normalization!.mean], std: [...meta.normalization!.std] }),
+    ...raw.input,
+  };
   if ((input.mean === undefined) !== (input.std === undefined))
     throw new ManifestError('model.json input.mean and input.std go together');
   resolveTensor(io.inputs, input.tensor, 'input');
@@ -122,7 +137,10 @@ const resolveManifest = async (
     }
   } else if (raw.labels) {
     labels = raw.labels;
+  } else if (meta.labels) {
+    labels = meta.labels;
   }
+  const labelsFrom: SettingSource = given.labels !== undefined ? 'model.json' : labels ? 'metadata' : 'default';
   const output = raw.output ?? 0;
   const outputIndex = resolveTensor(io.outputs, output, 'output');
   if (raw.landmarks?.names || raw.landmarks?.edges) {
@@ -141,6 +159,7 @@ const resolveManifest = async (
   const manifest: ModelManifest = {
     task: raw.task,
     input,
+    sources: { task: taskFrom, labels: labelsFrom, input: inputFrom },
     ...(labels && { labels }),
     maxPixels: raw.maxPixels ?? DEFAULT_MAX_PIXELS,
     maxAspectRatio: raw.maxAspectRatio ?? DEFAULT_MAX_ASPECT_RATIO,

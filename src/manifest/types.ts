@@ -68,6 +68,12 @@ interface ScoresSpec {
 interface ModelManifest {
   readonly task: Task;
   readonly input: ImageInputSpec;
+  /** Where the task, the labels and the input scaling came from: model.json, the TFLite Metadata, or the defaults. */
+  readonly sources: {
+    readonly task: 'model.json' | 'metadata' | 'default';
+    readonly labels: 'model.json' | 'metadata' | 'default';
+    readonly input: 'model.json' | 'metadata' | 'default';
+  };
   readonly labels?: readonly string[];
   /** Largest decoded image, in pixels. */
   readonly maxPixels: number;

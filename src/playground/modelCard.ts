@@ -43,6 +43,7 @@ const renderModelCard = (container: HTMLElement, metadata: ModelMetadata): void 
     ],
     ['threads', p.threads],
     ['settings from', p.settings],
+    ['each from', p.settingsFrom],
     ['input', p.input],
     ['labels', p.labels],
     ['why this engine', p.engineReason],

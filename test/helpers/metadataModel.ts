@@ -21,16 +21,31 @@ import { writeModel } from '../../src/tflite/writeModel.js';
  * a TFLITE_METADATA buffer (M001: name, input normalization, a labels file)
  * and the labels packed in a zip appended after the flatbuffer.
  */
-const withMetadata = (path: string, labels: readonly string[]): Uint8Array => {
-  const file = readModel(new Uint8Array(readFileSync(path)));
-  const normalization = new NormalizationOptionsT([127.5], [127.5]);
-  const input = new TensorMetadataT('image', 'RGB', [], null, [
-    new ProcessUnitT(ProcessUnitOptions.NormalizationOptions, normalization),
-  ]);
+const withMetadata = (
+  model: string | Uint8Array,
+  labels: readonly string[],
+  options: { name?: string; normalization?: { mean: number[]; std: number[] } | null } = {},
+): Uint8Array => {
+  const file = readModel(typeof model === 'string' ? new Uint8Array(readFileSync(model)) : model);
+  const normalization = options.normalization === undefined ? { mean: [127.5], std: [127.5] } : options.normalization;
+  const input = new TensorMetadataT(
+    'image',
+    'RGB',
+    [],
+    null,
+    normalization
+      ? [
+          new ProcessUnitT(
+            ProcessUnitOptions.NormalizationOptions,
+            new NormalizationOptionsT(normalization.mean, normalization.std),
+          ),
+        ]
+      : [],
+  );
   const output = new TensorMetadataT('scores', null, [], null, [], null, [
     new AssociatedFileT('labels.txt', 'one label per line', AssociatedFileType.TENSOR_AXIS_LABELS),
   ]);
-  const metadata = new ModelMetadataT('BlazeFace with metadata', 'test fixture', '1', [
+  const metadata = new ModelMetadataT(options.name ?? 'BlazeFace with metadata', 'test fixture', '1', [
     new SubGraphMetadataT('main', null, [input], [output]),
   ]);
   const builder = new Builder(1024);

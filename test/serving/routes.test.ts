@@ -52,13 +52,19 @@ describe('KServe v2 server routes', () => {
           engineReason: 'native: XNNPACK runs 1 of 1 nodes natively',
           task: 'raw',
           settings: 'defaults',
+          settingsFrom: { task: 'default', labels: 'default', input: 'default' },
           input: { resize: 'stretch', range: [0, 1], channels: 'rgb', color: 'rgb' },
         },
       });
     }
     // A model.json's settings, labels and skeleton reach clients too.
     const colours = (await call(`${server.url}/v2/models/colours`)).body.parameters;
-    expect(colours).toMatchObject({ task: 'classification', settings: 'model.json', labels: 3 });
+    expect(colours).toMatchObject({
+      task: 'classification',
+      settings: 'model.json',
+      settingsFrom: { task: 'model.json', labels: 'model.json', input: 'model.json' },
+      labels: 3,
+    });
     expect(colours.input).toMatchObject({ resize: 'stretch', range: [0, 1] });
   });
 

@@ -6,7 +6,7 @@ import type { CalibrationMethod } from '../../compress/int8/calibrate.js';
 import type { IoType } from '../../compress/int8/quantizeInt8.js';
 import { compressReportHtml } from '../../compress/reportHtml.js';
 import type { CompressMode, CompressReport } from '../../compress/types.js';
-import { evalModel } from '../../eval/modelFiles.js';
+import { servedModelFile } from '../../eval/modelFiles.js';
 import { readModel } from '../../tflite/readModel.js';
 import { readModelFile } from '../../tflite/readModelFile.js';
 import { type Command, choiceFlag, integerFlag, numberFlag, positionals, stringFlag, UsageError } from '../command.js';
@@ -177,7 +177,7 @@ Options:
       .filter(Boolean);
     const input = await readModelFile(path!);
     const evalDir = stringFlag(args, 'eval');
-    const served = evalDir === undefined ? undefined : await evalModel(path!, undefined);
+    const served = evalDir === undefined ? undefined : await servedModelFile(path!, undefined);
     const imageSpec = await imageSpecFor(path, readModel(input));
     const progress = progressBar(io.stderr);
     let result: Awaited<ReturnType<typeof compressModel>>;

@@ -1,6 +1,6 @@
 import type { EngineChoice } from '../../engine/types.js';
 import type { EvalReport, EvalResult } from '../../eval/evaluateModels.js';
-import { evalModel } from '../../eval/modelFiles.js';
+import { servedModelFile } from '../../eval/modelFiles.js';
 import { type Command, choiceFlag, integerFlag, stringFlag, UsageError } from '../command.js';
 import { json, table } from '../format.js';
 
@@ -80,7 +80,7 @@ Options:
     const threads = integerFlag(args, 'threads', undefined, 1, 64);
     const manifest = stringFlag(args, 'manifest');
     const models = [];
-    for (const path of args.positionals) models.push(await evalModel(path, manifest));
+    for (const path of args.positionals) models.push(await servedModelFile(path, manifest));
     const { evaluateModels } = await import('../../eval/evaluateModels.js');
     const report = await evaluateModels(models, data, { engine, ...(threads !== undefined && { threads }) });
     if (args.values.json) {

@@ -1,5 +1,5 @@
 import { inspectModel } from '../../compress/inspectModel.js';
-import { readModelFile } from '../../tflite/readModelFile.js';
+import { servedModelFile } from '../../eval/modelFiles.js';
 import { type Command, positionals } from '../command.js';
 import { json, table } from '../format.js';
 
@@ -18,12 +18,20 @@ whether the native and WASM engines can load it (and why not).
 
 Options:
   --json   print {file, bytes, float32Bytes, schemaVersion, description, inputs, outputs,
-           operators, customOps, tensorBytesByType, metadata, engines}
+           operators, customOps, tensorBytesByType, metadata, serving, engines}
+
+"serving" is what the model repository would do with the file: the
+model.json beside it, key by key, over the TFLite Metadata, over the task
+defaults, and where each setting came from.
 `,
   options: { json: { type: 'boolean' } },
   async run(args, io) {
     const [path] = positionals(args, 'model.tflite');
-    const report = await inspectModel(await readModelFile(path!), path);
+    const served = await servedModelFile(path!, undefined);
+    const report = await inspectModel(served.bytes, path, {
+      manifest: served.manifest,
+      readFile: served.readFile,
+    });
     if (args.values.json) {
       io.stdout.write(json(report));
       return 0;
@@ -58,6 +66,12 @@ Options:
         report.metadata
           ? `${report.metadata.name ?? '(unnamed)'}${report.metadata.normalization ? `, normalization mean ${report.metadata.normalization.mean} std ${report.metadata.normalization.std}` : ''}${report.metadata.labels ? `, ${report.metadata.labels.length} labels` : ''}`
           : 'none',
+      ],
+      [
+        'serving',
+        'error' in report.serving
+          ? `cannot serve: ${report.serving.error}`
+          : `task ${report.serving.task} (${report.serving.sources.task}); ${report.serving.labels} labels (${report.serving.sources.labels}); input ${report.serving.input.resize}, ${report.serving.input.mean ? `mean ${report.serving.input.mean} std ${report.serving.input.std}` : `range [${report.serving.input.range.join(', ')}]`} (${report.serving.sources.input})`,
       ],
       [
         'native',

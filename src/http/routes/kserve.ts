@@ -56,6 +56,7 @@ const kserveRoutes: readonly Route<RouteContext>[] = [
             task: served.manifest.task,
             // What a client needs to read and draw image answers, and where the settings came from.
             settings: served.manifestSource,
+            settingsFrom: served.manifest.sources,
             input: imageSettings(served.manifest.input),
             ...(served.manifest.labels && { labels: served.manifest.labels.length }),
             ...(served.manifest.task === 'landmarks' && landmarkSettings(served.manifest.landmarks)),
