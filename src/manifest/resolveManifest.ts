@@ -143,9 +143,16 @@ const resolveManifest = async (
   const labelsFrom: SettingSource = given.labels !== undefined ? 'model.json' : labels ? 'metadata' : 'default';
   const output = raw.output ?? 0;
   const outputIndex = resolveTensor(io.outputs, output, 'output');
+  const outputShape = io.outputs[outputIndex]!.shape;
+  // MoveNet's single-pose output: [1, 1, 17, 3], each keypoint (y, x, score).
+  const moveNetShaped =
+    outputShape.length === 4 && outputShape[0] === 1 && outputShape[1] === 1 && outputShape[3] === 3;
+  const layout = raw.landmarks?.layout ?? (moveNetShaped ? 'yx-score' : 'xyz');
+  if (layout === 'yx-score' && raw.landmarks?.dims !== undefined && raw.landmarks.dims !== 3)
+    throw new ManifestError('model.json landmarks.layout yx-score has 3 values per point; drop landmarks.dims');
   if (raw.landmarks?.names || raw.landmarks?.edges) {
     const elements = io.outputs[outputIndex]!.shape.reduce((n, d) => n * Math.max(1, d), 1);
-    const points = Math.floor(elements / (raw.landmarks.dims ?? 3));
+    const points = Math.floor(elements / (layout === 'yx-score' ? 3 : (raw.landmarks.dims ?? 3)));
     if (raw.landmarks.names && raw.landmarks.names.length !== points)
       throw new ManifestError(
         `model.json landmarks.names has ${raw.landmarks.names.length} names for the output's ${points} points`,
@@ -172,7 +179,8 @@ const resolveManifest = async (
     segmentation: { output, activation: raw.activation ?? 'none' },
     landmarks: {
       output,
-      dims: raw.landmarks?.dims ?? 3,
+      layout,
+      dims: layout === 'yx-score' ? 3 : (raw.landmarks?.dims ?? 3),
       activation: raw.landmarks?.activation ?? 'sigmoid',
       ...(raw.landmarks?.names && { names: raw.landmarks.names }),
       ...(raw.landmarks?.edges && { edges: raw.landmarks.edges }),

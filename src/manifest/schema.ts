@@ -57,6 +57,11 @@ const manifestSchema = z.strictObject({
       dims: z.number().int().min(2).max(8).optional(),
       /** On visibility and presence: MediaPipe's models give logits, its graphs apply a sigmoid. */
       activation: z.enum(['none', 'sigmoid']).optional(),
+      /**
+       * xyz: x, y (z...) in input pixels (MediaPipe); yx-score: y, x normalized to [0, 1] of the input,
+       * then a score (MoveNet's [1, 1, 17, 3]). Default: yx-score for a [1, 1, N, 3] output, else xyz.
+       */
+      layout: z.enum(['xyz', 'yx-score']).optional(),
       /** A name per point, for clients that label them. */
       names: z.array(z.string().min(1).max(64)).max(1000).optional(),
       /** Point index pairs a client joins to draw the skeleton. */

@@ -55,6 +55,8 @@ interface LandmarksSpec {
   readonly dims: number;
   /** Applied to visibility and presence: sigmoid (probabilities, as MediaPipe reports them) or none (logits). */
   readonly activation: 'none' | 'sigmoid';
+  /** xyz: input pixels, x first (MediaPipe); yx-score: normalized y, x and a score (MoveNet). */
+  readonly layout: 'xyz' | 'yx-score';
   readonly names?: readonly string[];
   readonly edges?: readonly (readonly [number, number])[];
 }

@@ -7,6 +7,10 @@ import { pickOutput, realValues, round4, sigmoid } from './outputs.js';
 interface Landmark {
   readonly x: number;
   readonly y: number;
+  /** The point's name, when model.json gives landmarks.names. */
+  readonly name?: string;
+  /** yx-score layouts (MoveNet): the keypoint's confidence. */
+  readonly score?: number;
   readonly z?: number;
   readonly visibility?: number;
   readonly presence?: number;
@@ -39,13 +43,24 @@ const landmarks = (
       `output ${tensor.name} has ${values.length} values, not a multiple of landmarks.dims ${dims}`,
     );
   const probability = manifest.landmarks.activation === 'sigmoid' ? sigmoid : (v: number) => v;
+  const { names } = manifest.landmarks;
   const points: Landmark[] = [];
-  for (let i = 0; i < values.length; i += dims) {
+  if (manifest.landmarks.layout === 'yx-score') {
+    // Normalized to the input tensor: scaled to its pixels, then mapped back through the resize.
+    for (let i = 0; i + 2 < values.length; i += 3) {
+      const { x, y } = toSource(transform, values[i + 1]! * transform.inputWidth, values[i]! * transform.inputHeight);
+      const name = names?.[i / 3];
+      points.push({ x: round2(x), y: round2(y), score: round4(values[i + 2]!), ...(name && { name }) });
+    }
+  }
+  for (let i = 0; manifest.landmarks.layout === 'xyz' && i < values.length; i += dims) {
     const { x, y } = toSource(transform, values[i]!, values[i + 1]!);
     const point: { -readonly [K in keyof Landmark]: Landmark[K] } = { x: round2(x), y: round2(y) };
     if (dims >= 3) point.z = round2(values[i + 2]! / transform.scaleX);
     if (dims >= 4) point.visibility = round4(probability(values[i + 3]!));
     if (dims >= 5) point.presence = round4(probability(values[i + 4]!));
+    const name = names?.[i / dims];
+    if (name) point.name = name;
     points.push(point);
   }
   const scores: Record<string, number> = {};
