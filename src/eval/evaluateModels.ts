@@ -106,7 +106,7 @@ const evaluateOne = async (
   try {
     const manifest = await resolveManifest(m.manifest, model, m.readFile);
     const task = TASK_FOR[data.kind];
-    if (task && manifest.task !== task && !(data.kind === 'detection' && manifest.task === 'face-detection'))
+    if (task && manifest.task !== task && !(data.kind === 'detection' && manifest.task === 'object-detection'))
       throw new InputError(
         `${m.name} is served as task ${manifest.task}; a ${data.kind} set needs a ${task} model (model.json "task")`,
       );

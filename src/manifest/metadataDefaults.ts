@@ -16,7 +16,7 @@ const elements = (shape: readonly number[]): number => shape.reduce((n, d) => n 
 /**
  * What TFLite Metadata says about serving, as the Task Library reads it: the
  * task from the model's name (the metadata writers name models
- * ImageClassifier, ImageSegmenter...) or, failing that, a single output with
+ * ImageClassifier, ObjectDetector, ImageSegmenter...) or, failing that, a single output with
  * one score per label; the labels file; the input's NormalizationOptions,
  * for float inputs only (integer inputs take raw pixels through their own
  * quantization).
@@ -31,9 +31,11 @@ const metadataDefaults = (
   const single = io.outputs.length === 1 ? elements(io.outputs[0]!.shape) : 0;
   const task: Task | undefined = /segment/i.test(name)
     ? 'segmentation'
-    : /classif/i.test(name) || (labels && (single === labels.length || single === labels.length + 1))
-      ? 'classification'
-      : undefined;
+    : /detect/i.test(name) && io.outputs.length === 4
+      ? 'object-detection'
+      : /classif/i.test(name) || (labels && (single === labels.length || single === labels.length + 1))
+        ? 'classification'
+        : undefined;
   const input = io.inputs[0];
   const float = input?.dtype === 'float32' || input?.dtype === 'float16';
   return {

@@ -5,7 +5,7 @@ import type { MetadataSummary } from '../tflite/metadata.js';
 import { faceDetectionPreset } from './faceDetectionDefaults.js';
 import { metadataDefaults, type SettingSource } from './metadataDefaults.js';
 import { manifestSchema, type RawManifest } from './schema.js';
-import type { FaceDetectionSpec, ImageInputSpec, ModelManifest, Task } from './types.js';
+import type { FaceDetectionSpec, ImageInputSpec, ModelManifest, ObjectDetectionSpec, Task } from './types.js';
 
 const DEFAULT_MAX_PIXELS = 40_000_000;
 /** Panoramas and receipts fit; a 40x1,000,000 strip does not. */
@@ -14,6 +14,9 @@ const DEFAULT_MAX_ASPECT_RATIO = 32;
 /** Preprocessing each task's reference models were trained with, when model.json says nothing. */
 const INPUT_DEFAULTS: Readonly<Record<Task, Omit<ImageInputSpec, 'tensor'>>> = {
   'face-detection': { resize: 'letterbox', range: [-1, 1], channels: 'rgb', color: 'rgb' },
+  // SSD MobileNet and EfficientDet-Lite: the whole photo stretched, pixels to [-1, 1] (uint8 inputs through their
+  // own quantization, which maps back to it).
+  'object-detection': { resize: 'stretch', range: [-1, 1], channels: 'rgb', color: 'rgb' },
   landmarks: { resize: 'letterbox', range: [0, 1], channels: 'rgb', color: 'rgb' },
   segmentation: { resize: 'stretch', range: [0, 1], channels: 'rgb', color: 'rgb' },
   classification: { resize: 'stretch', range: [0, 1], channels: 'rgb', color: 'rgb' },
@@ -81,6 +84,33 @@ const faceDetection = (raw: RawManifest, io: ModelIo, input: ImageInputSpec): Fa
     iouThreshold: raw.iouThreshold ?? 0.3,
     maxDetections: raw.maxDetections ?? 100,
   };
+};
+
+/**
+ * The four outputs of TFLite_Detection_PostProcess: by model.json, else by
+ * name (boxes/location, classes, scores, num/count), else in the op's own
+ * order (boxes, classes, scores, count).
+ */
+const objectDetection = (raw: RawManifest, io: ModelIo): ObjectDetectionSpec => {
+  if (io.outputs.length < 4)
+    throw new ManifestError(
+      `task object-detection needs the four outputs of TFLite_Detection_PostProcess (boxes, classes, scores, count); this model has ${io.outputs.length}`,
+    );
+  const named = (pattern: RegExp, fallback: number): string | number =>
+    io.outputs.find((o) => pattern.test(o.name))?.name ?? fallback;
+  const given = raw.objectDetection;
+  const spec: ObjectDetectionSpec = {
+    boxesOutput: given?.boxesOutput ?? named(/box|location/i, 0),
+    classesOutput: given?.classesOutput ?? named(/class/i, 1),
+    scoresOutput: given?.scoresOutput ?? named(/score/i, 2),
+    countOutput: given?.countOutput ?? named(/num|count/i, 3),
+    labelOffset: given?.labelOffset ?? 0,
+    minScore: raw.threshold ?? 0.5,
+    maxDetections: raw.maxDetections ?? 25,
+  };
+  for (const ref of [spec.boxesOutput, spec.classesOutput, spec.scoresOutput, spec.countOutput])
+    resolveTensor(io.outputs, ref, 'output');
+  return spec;
 };
 
 /** The image preprocessing a model.json declares (task defaults filled in), without the model at hand. */
@@ -186,6 +216,7 @@ const resolveManifest = async (
       ...(raw.landmarks?.edges && { edges: raw.landmarks.edges }),
     },
   };
+  if (raw.task === 'object-detection') return { ...manifest, objectDetection: objectDetection(raw, io) };
   return raw.task === 'face-detection' ? { ...manifest, faceDetection: faceDetection(raw, io, input) } : manifest;
 };
 

@@ -23,7 +23,9 @@ const anchorsSchema = z.strictObject({
 });
 
 const manifestSchema = z.strictObject({
-  task: z.enum(['raw', 'classification', 'face-detection', 'landmarks', 'segmentation']).default('raw'),
+  task: z
+    .enum(['raw', 'classification', 'face-detection', 'object-detection', 'landmarks', 'segmentation'])
+    .default('raw'),
   description: z.string().optional(),
   input: z
     .strictObject({
@@ -69,6 +71,17 @@ const manifestSchema = z.strictObject({
         .array(z.tuple([z.number().int().min(0), z.number().int().min(0)]))
         .max(4000)
         .optional(),
+    })
+    .optional(),
+  /** TFLite_Detection_PostProcess outputs (SSD, EfficientDet-Lite): which is which, when names do not say. */
+  objectDetection: z
+    .strictObject({
+      boxesOutput: tensorRef.optional(),
+      classesOutput: tensorRef.optional(),
+      scoresOutput: tensorRef.optional(),
+      countOutput: tensorRef.optional(),
+      /** Added to a class index before it is looked up in the labels (1 when labels start with a background). */
+      labelOffset: z.number().int().min(-1).max(1).optional(),
     })
     .optional(),
   faceDetection: z

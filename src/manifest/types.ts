@@ -1,5 +1,5 @@
 /** The tasks a model can declare in its model.json; they choose the post-processing of image requests. */
-type Task = 'raw' | 'classification' | 'face-detection' | 'landmarks' | 'segmentation';
+type Task = 'raw' | 'classification' | 'face-detection' | 'object-detection' | 'landmarks' | 'segmentation';
 
 /** How an image becomes the model's input tensor. */
 interface ImageInputSpec {
@@ -49,6 +49,17 @@ interface FaceDetectionSpec {
   readonly maxDetections: number;
 }
 
+/** The four outputs of TFLite_Detection_PostProcess, by name or index. */
+interface ObjectDetectionSpec {
+  readonly boxesOutput: string | number;
+  readonly classesOutput: string | number;
+  readonly scoresOutput: string | number;
+  readonly countOutput: string | number;
+  readonly labelOffset: number;
+  readonly minScore: number;
+  readonly maxDetections: number;
+}
+
 interface LandmarksSpec {
   readonly output: string | number;
   /** Values per point: 3 (x, y, z) or 5 (x, y, z, visibility, presence). */
@@ -85,6 +96,16 @@ interface ModelManifest {
   readonly segmentation: ScoresSpec;
   readonly landmarks: LandmarksSpec;
   readonly faceDetection?: FaceDetectionSpec;
+  readonly objectDetection?: ObjectDetectionSpec;
 }
 
-export type { AnchorSpec, FaceDetectionSpec, ImageInputSpec, LandmarksSpec, ModelManifest, ScoresSpec, Task };
+export type {
+  AnchorSpec,
+  FaceDetectionSpec,
+  ImageInputSpec,
+  LandmarksSpec,
+  ModelManifest,
+  ObjectDetectionSpec,
+  ScoresSpec,
+  Task,
+};

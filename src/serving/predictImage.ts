@@ -6,6 +6,7 @@ import type { ServedModel } from '../repository/types.js';
 import { classify } from '../tasks/classification.js';
 import { detectFaces } from '../tasks/faceDetection.js';
 import { landmarks } from '../tasks/landmarks.js';
+import { detectObjects } from '../tasks/objectDetection.js';
 import { rawOutputs } from '../tasks/raw.js';
 import { encodeMask, segmentationMap } from '../tasks/segmentation.js';
 import type { StageTimings } from './timings.js';
@@ -45,6 +46,8 @@ const predictImage = async (
     switch (manifest.task) {
       case 'face-detection':
         return { detections: detectFaces(manifest.faceDetection!, outputs, image.transform) };
+      case 'object-detection':
+        return { detections: detectObjects(manifest, outputs, outputsInfo, image.transform) };
       case 'landmarks':
         return landmarks(manifest, outputs, outputsInfo, image.transform);
       case 'classification':

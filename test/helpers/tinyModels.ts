@@ -80,6 +80,8 @@ const graphModel = (
     readonly output: string;
     readonly options?: { type: BuiltinOptions; value: OperatorT['builtinOptions'] };
   }[],
+  /** The model's outputs, by name (default: the last op's output). */
+  outputs?: readonly string[],
 ): Uint8Array => {
   const model = new ModelT();
   model.version = 3;
@@ -117,7 +119,7 @@ const graphModel = (
     return operator;
   });
   subgraph.inputs = [0];
-  subgraph.outputs = [index.get(ops.at(-1)!.output)!];
+  subgraph.outputs = (outputs ?? [ops.at(-1)!.output]).map((name) => index.get(name)!);
   subgraph.name = 'main';
   model.subgraphs = [subgraph];
   return writeModel({ model, trailer: new Uint8Array(0) });
