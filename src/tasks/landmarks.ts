@@ -2,7 +2,7 @@ import type { Tensor, TensorInfo } from '../engine/types.js';
 import { InferenceError } from '../errors.js';
 import { type ImageTransform, toSource } from '../image/geometry.js';
 import type { ModelManifest } from '../manifest/types.js';
-import { pickOutput, realValues, round4, sigmoid } from './outputs.js';
+import { pickOutput, realValues, round2, round4, sigmoid } from './outputs.js';
 
 interface Landmark {
   readonly x: number;
@@ -21,8 +21,6 @@ interface LandmarksResult {
   /** The model's single-value outputs (presence, handedness...), by name. */
   readonly scores: Readonly<Record<string, number>>;
 }
-
-const round2 = (value: number): number => Math.round(value * 100) / 100;
 
 /**
  * Points in original-image pixels. The model gives them in input-tensor

@@ -2,7 +2,7 @@ import type { Tensor, TensorInfo } from '../engine/types.js';
 import { InferenceError } from '../errors.js';
 import { type ImageTransform, normalizedToSource } from '../image/geometry.js';
 import type { ModelManifest } from '../manifest/types.js';
-import { pickOutput, realValues, round4 } from './outputs.js';
+import { pickOutput, realValues, round2, round4 } from './outputs.js';
 
 interface ObjectDetection {
   readonly label: string;
@@ -12,8 +12,6 @@ interface ObjectDetection {
   /** In original-image pixels. */
   readonly box: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
 }
-
-const round2 = (value: number): number => Math.round(value * 100) / 100;
 
 /**
  * TFLite_Detection_PostProcess's answer (already past non-maximum

@@ -40,5 +40,7 @@ const activate = (values: Float64Array, activation: 'none' | 'sigmoid' | 'softma
 };
 
 const round4 = (value: number): number => Math.round(value * 10000) / 10000;
+/** Pixel coordinates to a hundredth of a pixel. */
+const round2 = (value: number): number => Math.round(value * 100) / 100;
 
-export { activate, pickOutput, realValues, round4, sigmoid };
+export { activate, pickOutput, realValues, round2, round4, sigmoid };

@@ -6,6 +6,7 @@ import {
   ModelT,
   OperatorCodeT,
   OperatorT,
+  ReducerOptionsT,
   SubGraphT,
   TensorT,
   TensorType,
@@ -125,4 +126,57 @@ const graphModel = (
   return writeModel({ model, trailer: new Uint8Array(0) });
 };
 
-export { fixedReshapeModel, floatBytes, fullyConnectedModel, graphModel, int32Bytes, singleOpModel };
+/**
+ * A model with an image input whose outputs are fixed values, whatever the
+ * image (MEAN, then FULLY_CONNECTED with zero weights and the values as bias,
+ * then RESHAPE): the interface of a real model with a known answer, so where
+ * the post-processing puts it can be worked out by hand.
+ */
+const fixedAnswerModel = (
+  inputShape: number[],
+  outputs: readonly { name: string; values: readonly number[]; shape: number[] }[],
+): Uint8Array => {
+  const mean = new ReducerOptionsT();
+  mean.keepDims = false;
+  const fc = new FullyConnectedOptionsT();
+  fc.fusedActivationFunction = ActivationFunctionType.NONE;
+  const channels = inputShape.at(-1)!;
+  return graphModel(
+    [
+      { name: 'image', shape: inputShape },
+      { name: 'axes', shape: [2], type: TensorType.INT32, data: int32Bytes([1, 2]) },
+      { name: 'means', shape: [1, channels] },
+      ...outputs.flatMap((o) => [
+        {
+          name: `${o.name}_w`,
+          shape: [o.values.length, channels],
+          data: floatBytes(new Array(o.values.length * channels).fill(0)),
+        },
+        { name: `${o.name}_b`, shape: [o.values.length], data: floatBytes(o.values) },
+        { name: `${o.name}_flat`, shape: [1, o.values.length] },
+        { name: `${o.name}_shape`, shape: [o.shape.length], type: TensorType.INT32, data: int32Bytes(o.shape) },
+        { name: o.name, shape: o.shape },
+      ]),
+    ],
+    [
+      {
+        op: BuiltinOperator.MEAN,
+        inputs: ['image', 'axes'],
+        output: 'means',
+        options: { type: BuiltinOptions.ReducerOptions, value: mean },
+      },
+      ...outputs.flatMap((o) => [
+        {
+          op: BuiltinOperator.FULLY_CONNECTED,
+          inputs: ['means', `${o.name}_w`, `${o.name}_b`],
+          output: `${o.name}_flat`,
+          options: { type: BuiltinOptions.FullyConnectedOptions, value: fc },
+        },
+        { op: BuiltinOperator.RESHAPE, inputs: [`${o.name}_flat`, `${o.name}_shape`], output: o.name },
+      ]),
+    ],
+    outputs.map((o) => o.name),
+  );
+};
+
+export { fixedAnswerModel, fixedReshapeModel, floatBytes, fullyConnectedModel, graphModel, int32Bytes, singleOpModel };

@@ -2,17 +2,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ActivationFunctionType,
-  BuiltinOperator,
-  BuiltinOptions,
-  FullyConnectedOptionsT,
-  ReducerOptionsT,
-  TensorType,
-} from '../../src/tflite/generated/schema_generated.js';
 import { addVersion } from '../helpers/repository.js';
 import { call, startServer, type TestServer } from '../helpers/server.js';
-import { floatBytes, graphModel, int32Bytes } from '../helpers/tinyModels.js';
+import { fixedAnswerModel } from '../helpers/tinyModels.js';
 
 // COCO's 17 keypoints, in MoveNet's order.
 const NAMES = [
@@ -39,41 +31,10 @@ const KEYPOINTS = NAMES.flatMap((_, k) => [0.1 + 0.04 * k, 0.2 + 0.03 * k, 0.5 +
 
 /**
  * A model with MoveNet single-pose's interface: a [1, 192, 192, 3] image in, [1, 1, 17, 3] (y, x, score)
- * out. Its answer is fixed (zero weights, the keypoints as bias), so where they land in the photo is known.
+ * out, with a fixed answer, so where the keypoints land in the photo is known.
  */
-const moveNetShaped = (): Uint8Array => {
-  const mean = new ReducerOptionsT();
-  mean.keepDims = false;
-  const fc = new FullyConnectedOptionsT();
-  fc.fusedActivationFunction = ActivationFunctionType.NONE;
-  return graphModel(
-    [
-      { name: 'input', shape: [1, 192, 192, 3] },
-      { name: 'axes', shape: [2], type: TensorType.INT32, data: int32Bytes([1, 2]) },
-      { name: 'means', shape: [1, 3] },
-      { name: 'w', shape: [51, 3], data: floatBytes(new Array(153).fill(0)) },
-      { name: 'b', shape: [51], data: floatBytes(KEYPOINTS) },
-      { name: 'flat', shape: [1, 51] },
-      { name: 'shape', shape: [4], type: TensorType.INT32, data: int32Bytes([1, 1, 17, 3]) },
-      { name: 'output_0', shape: [1, 1, 17, 3] },
-    ],
-    [
-      {
-        op: BuiltinOperator.MEAN,
-        inputs: ['input', 'axes'],
-        output: 'means',
-        options: { type: BuiltinOptions.ReducerOptions, value: mean },
-      },
-      {
-        op: BuiltinOperator.FULLY_CONNECTED,
-        inputs: ['means', 'w', 'b'],
-        output: 'flat',
-        options: { type: BuiltinOptions.FullyConnectedOptions, value: fc },
-      },
-      { op: BuiltinOperator.RESHAPE, inputs: ['flat', 'shape'], output: 'output_0' },
-    ],
-  );
-};
+const moveNetShaped = (): Uint8Array =>
+  fixedAnswerModel([1, 192, 192, 3], [{ name: 'output_0', values: KEYPOINTS, shape: [1, 1, 17, 3] }]);
 
 let server: TestServer;
 beforeAll(async () => {

@@ -3,18 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveManifest } from '../../src/manifest/resolveManifest.js';
-import {
-  ActivationFunctionType,
-  BuiltinOperator,
-  BuiltinOptions,
-  FullyConnectedOptionsT,
-  ReducerOptionsT,
-  TensorType,
-} from '../../src/tflite/generated/schema_generated.js';
 import { withMetadata } from '../helpers/metadataModel.js';
 import { addVersion } from '../helpers/repository.js';
 import { call, startServer, type TestServer } from '../helpers/server.js';
-import { floatBytes, graphModel, int32Bytes } from '../helpers/tinyModels.js';
+import { fixedAnswerModel } from '../helpers/tinyModels.js';
 
 // What TFLite_Detection_PostProcess answers, past NMS: 3 detections (the 4th slot is padding).
 const BOXES = [
@@ -30,53 +22,18 @@ const COUNT = [3];
 /**
  * A model with the four outputs of an SSD / EfficientDet-Lite export (boxes [1, 4, 4], classes [1, 4],
  * scores [1, 4], count [1]) named as the TFLite converter names TFLite_Detection_PostProcess's outputs.
- * Its answer is fixed (zero weights, the values as biases), so where the boxes land is known.
+ * Its answer is fixed, so where the boxes land is known.
  */
-const detector = (): Uint8Array => {
-  const mean = new ReducerOptionsT();
-  mean.keepDims = false;
-  const fc = new FullyConnectedOptionsT();
-  fc.fusedActivationFunction = ActivationFunctionType.NONE;
-  const constant = (name: string, values: number[], shape: number[]) => [
-    { name: `${name}_w`, shape: [values.length, 3], data: floatBytes(new Array(values.length * 3).fill(0)) },
-    { name: `${name}_b`, shape: [values.length], data: floatBytes(values) },
-    { name: `${name}_flat`, shape: [1, values.length] },
-    { name: `${name}_shape`, shape: [shape.length], type: TensorType.INT32, data: int32Bytes(shape) },
-    { name, shape },
-  ];
-  const outputs = [
-    { name: 'TFLite_Detection_PostProcess', values: BOXES.flat(), shape: [1, 4, 4] },
-    { name: 'TFLite_Detection_PostProcess:1', values: CLASSES, shape: [1, 4] },
-    { name: 'TFLite_Detection_PostProcess:2', values: SCORES, shape: [1, 4] },
-    { name: 'TFLite_Detection_PostProcess:3', values: COUNT, shape: [1] },
-  ];
-  return graphModel(
+const detector = (): Uint8Array =>
+  fixedAnswerModel(
+    [1, 300, 300, 3],
     [
-      { name: 'image', shape: [1, 300, 300, 3] },
-      { name: 'axes', shape: [2], type: TensorType.INT32, data: int32Bytes([1, 2]) },
-      { name: 'means', shape: [1, 3] },
-      ...outputs.flatMap((o) => constant(o.name, o.values, o.shape)),
+      { name: 'TFLite_Detection_PostProcess', values: BOXES.flat(), shape: [1, 4, 4] },
+      { name: 'TFLite_Detection_PostProcess:1', values: CLASSES, shape: [1, 4] },
+      { name: 'TFLite_Detection_PostProcess:2', values: SCORES, shape: [1, 4] },
+      { name: 'TFLite_Detection_PostProcess:3', values: COUNT, shape: [1] },
     ],
-    [
-      {
-        op: BuiltinOperator.MEAN,
-        inputs: ['image', 'axes'],
-        output: 'means',
-        options: { type: BuiltinOptions.ReducerOptions, value: mean },
-      },
-      ...outputs.flatMap((o) => [
-        {
-          op: BuiltinOperator.FULLY_CONNECTED,
-          inputs: ['means', `${o.name}_w`, `${o.name}_b`],
-          output: `${o.name}_flat`,
-          options: { type: BuiltinOptions.FullyConnectedOptions, value: fc },
-        },
-        { op: BuiltinOperator.RESHAPE, inputs: [`${o.name}_flat`, `${o.name}_shape`], output: o.name },
-      ]),
-    ],
-    outputs.map((o) => o.name),
   );
-};
 
 const LABELS = ['person', 'bicycle', 'cat'];
 
