@@ -11,26 +11,19 @@ import { readModel, type TfliteFile } from '../tflite/readModel.js';
 import { writeModel } from '../tflite/writeModel.js';
 import { dynamicRange, newQuantizeCache, type QuantizeCache } from './dynamicRange.js';
 import { expandFloat16 } from './expandFloat16.js';
-import { measureFidelity } from './fidelity.js';
+import { measureFileFidelity } from './fidelity.js';
 import { constantData, nameOf } from './graph.js';
 import type { CalibrationMethod } from './int8/calibrate.js';
 import { compressInt8 } from './int8/compressInt8.js';
 import type { IoType } from './int8/quantizeInt8.js';
-import { searchMixedPrecision, worst } from './mixedPrecision.js';
+import { guardReport, searchMixedPrecision, worst } from './mixedPrecision.js';
 import { type PruningReport, pruneModel } from './prune.js';
 import { recommend } from './recommendation.js';
 import { updateMinRuntimeVersion } from './runtimeVersion.js';
 import { type SampleSet, sampleInputs } from './samples.js';
 import { float32Bytes, tensorBytesByType } from './sizes.js';
 import { toFloat16 } from './toFloat16.js';
-import type {
-  CompressMode,
-  CompressReport,
-  GuardReport,
-  OutputFidelity,
-  TensorSkipped,
-  TransformResult,
-} from './types.js';
+import type { CompressMode, CompressReport, OutputFidelity, TensorSkipped, TransformResult } from './types.js';
 
 const MODES: readonly CompressMode[] = ['float32', 'float16', 'dynamic', 'int8'];
 
@@ -96,11 +89,13 @@ const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 /** The output cosine dynamic and int8 hold by default. */
 const DEFAULT_GUARD_FLOOR = 0.99;
 
+/** The fidelity floor these options hold (pruning holds it in every mode), or undefined when the guard is off. */
+const fidelityFloor = (options: CompressOptions): number | undefined =>
+  options.guard === false ? undefined : (options.minCosine ?? DEFAULT_GUARD_FLOOR);
+
 /** The guard's floor for these options, or undefined when the mode has none or it is off. */
 const guardFloor = (options: CompressOptions): number | undefined =>
-  (options.mode === 'dynamic' || options.mode === 'int8') && options.guard !== false
-    ? (options.minCosine ?? DEFAULT_GUARD_FLOOR)
-    : undefined;
+  options.mode === 'dynamic' || options.mode === 'int8' ? fidelityFloor(options) : undefined;
 
 /** Constants left as they are: already quantized, or sparse. */
 const untouched = (file: TfliteFile): TensorSkipped[] => {
@@ -173,14 +168,8 @@ const floatOutcome = async (
   const first = transform(input, options.mode, new Set());
   let result = first.result;
   let output = writeModel(first.file);
-  const compressed = await loadModel(output, { threads: 1 });
   progress('measuring fidelity', 0.1);
-  let fidelity: OutputFidelity[];
-  try {
-    fidelity = await measureFidelity(reference, compressed, samples.inputs);
-  } finally {
-    compressed.dispose();
-  }
+  let fidelity = await measureFileFidelity(reference, output, samples.inputs);
   let keep: string[] = [];
   let unreachable: number | undefined;
   const minCosine = guardFloor(options);
@@ -207,17 +196,8 @@ const floatOutcome = async (
       fidelity = search.trial.fidelity;
     } else unreachable = search.reachable;
   }
-  const guard: GuardReport | undefined =
-    minCosine === undefined
-      ? undefined
-      : {
-          floor: minCosine,
-          kept: keep,
-          worstBefore,
-          worstAfter: worst(fidelity),
-          met: worst(fidelity) >= minCosine,
-          ...(unreachable !== undefined && { reachable: unreachable }),
-        };
+  const guard =
+    minCosine === undefined ? undefined : guardReport(minCosine, keep, worstBefore, worst(fidelity), unreachable);
   return {
     output,
     result,
@@ -257,14 +237,7 @@ const int8Outcome = async (
     progress,
   });
   let fidelity = outcome.fidelity;
-  if (samples !== calibration) {
-    const compressed = await loadModel(outcome.bytes, { threads: 1 });
-    try {
-      fidelity = await measureFidelity(reference, compressed, samples.inputs);
-    } finally {
-      compressed.dispose();
-    }
-  }
+  if (samples !== calibration) fidelity = await measureFileFidelity(reference, outcome.bytes, samples.inputs);
   return {
     output: outcome.bytes,
     result: outcome.result,
@@ -302,13 +275,12 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
       if (!(options.prune > 0 && options.prune < 1))
         throw new ConfigError(`prune is the share of weights to zero, in (0, 1): got ${options.prune}`);
       const fidelitySamples = await sampleSet(reference, options, options.samples, options.sampleCount);
-      const floor = options.guard === false ? undefined : (options.minCosine ?? DEFAULT_GUARD_FLOOR);
       const pruned = await pruneModel(
         input,
         reference,
         fidelitySamples.inputs.slice(0, PRUNE_SEARCH_SAMPLES),
         options.prune,
-        floor,
+        fidelityFloor(options),
         (f) => progress('pruning', 0.02 + 0.3 * f),
       );
       source = pruned.bytes;

@@ -1,4 +1,5 @@
 import type { TypedArray } from '../dtypes.js';
+import { loadModel } from '../engine/loadModel.js';
 import type { Model, Tensor, TensorInfo } from '../engine/types.js';
 import { realValues } from '../tasks/outputs.js';
 import { quantizeInput } from './int8/layerStats.js';
@@ -65,4 +66,18 @@ const measureFidelity = async (
   });
 };
 
-export { measureFidelity };
+/** A model file's fidelity against the reference: loaded on one thread, measured, disposed. */
+const measureFileFidelity = async (
+  reference: Model,
+  bytes: Uint8Array,
+  samples: readonly TypedArray[][],
+): Promise<OutputFidelity[]> => {
+  const candidate = await loadModel(bytes, { threads: 1 });
+  try {
+    return await measureFidelity(reference, candidate, samples);
+  } finally {
+    candidate.dispose();
+  }
+};
+
+export { measureFidelity, measureFileFidelity };

@@ -1,8 +1,7 @@
 import type { TypedArray } from '../dtypes.js';
-import { loadModel } from '../engine/loadModel.js';
 import type { Model } from '../engine/types.js';
-import { measureFidelity } from './fidelity.js';
-import type { OutputFidelity } from './types.js';
+import { measureFileFidelity } from './fidelity.js';
+import type { GuardReport, OutputFidelity } from './types.js';
 
 interface Trial {
   readonly bytes: Uint8Array;
@@ -46,12 +45,7 @@ const searchMixedPrecision = async (
 ): Promise<{ keep: string[]; trial: Trial | undefined; reachable: number }> => {
   const measure = async (keep: ReadonlySet<string>): Promise<Trial> => {
     const bytes = build(keep);
-    const model = await loadModel(bytes, { threads: 1 });
-    try {
-      return { bytes, fidelity: await measureFidelity(reference, model, samples) };
-    } finally {
-      model.dispose();
-    }
+    return { bytes, fidelity: await measureFileFidelity(reference, bytes, samples) };
   };
   const damage = new Map<string, number>();
   for (const [i, name] of candidates.entries()) {
@@ -80,4 +74,20 @@ const searchMixedPrecision = async (
   return { keep: ranked.slice(0, high), trial: best, reachable: worst(best.fidelity) };
 };
 
-export { matches, searchMixedPrecision, worst };
+/** What the fidelity guard did: the floor, the layers it kept, the worst cosine before and after. */
+const guardReport = (
+  floor: number,
+  kept: readonly string[],
+  worstBefore: number,
+  worstAfter: number,
+  reachable: number | undefined,
+): GuardReport => ({
+  floor,
+  kept,
+  worstBefore,
+  worstAfter,
+  met: worstAfter >= floor,
+  ...(reachable !== undefined && { reachable }),
+});
+
+export { guardReport, matches, searchMixedPrecision, worst };

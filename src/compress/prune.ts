@@ -1,12 +1,11 @@
 import type { TypedArray } from '../dtypes.js';
-import { loadModel } from '../engine/loadModel.js';
 import type { Model } from '../engine/types.js';
 import { BuiltinOperator, TensorType } from '../tflite/generated/schema_generated.js';
 import { builtinCode } from '../tflite/opcodes.js';
 import { readModel, type TfliteFile } from '../tflite/readModel.js';
 import { writeModel } from '../tflite/writeModel.js';
 import { expandFloat16 } from './expandFloat16.js';
-import { measureFidelity } from './fidelity.js';
+import { measureFileFidelity } from './fidelity.js';
 import { constantData, nameOf, setConstant } from './graph.js';
 import { worst } from './mixedPrecision.js';
 
@@ -168,12 +167,7 @@ const pruneModel = async (
   const weights = prunableWeights(readModel(base));
   const measure = async (sparsity: ReadonlyMap<string, number>) => {
     const bytes = applySparsity(base, sparsity, weights);
-    const model = await loadModel(bytes, { threads: 1 });
-    try {
-      return { bytes, cosine: worst(await measureFidelity(reference, model, samples)) };
-    } finally {
-      model.dispose();
-    }
+    return { bytes, cosine: worst(await measureFileFidelity(reference, bytes, samples)) };
   };
   const layersOf = (sparsity: ReadonlyMap<string, number>): PrunedLayer[] =>
     weights.map((w) => ({ name: w.name, op: w.op, elements: w.elements, sparsity: sparsity.get(w.name) ?? 0 }));

@@ -4,8 +4,8 @@ import type { Model } from '../../engine/types.js';
 import { readModel, type TfliteFile } from '../../tflite/readModel.js';
 import { writeModel } from '../../tflite/writeModel.js';
 import { expandFloat16 } from '../expandFloat16.js';
-import { measureFidelity } from '../fidelity.js';
-import { searchMixedPrecision, worst } from '../mixedPrecision.js';
+import { measureFidelity, measureFileFidelity } from '../fidelity.js';
+import { guardReport, searchMixedPrecision, worst } from '../mixedPrecision.js';
 import { updateMinRuntimeVersion } from '../runtimeVersion.js';
 import { toFloat16 } from '../toFloat16.js';
 import type { AutoKeepFloatReport, GuardReport, LayerReport, OutputFidelity } from '../types.js';
@@ -119,15 +119,8 @@ const compressInt8 = async (
   if (floor !== undefined) {
     const guardSamples = options.guardSamples ?? samples;
     // On the calibration inputs an attempt has measured it already.
-    const fidelityOf = async (attempted: Int8Attempt): Promise<OutputFidelity[]> => {
-      if (guardSamples === samples) return attempted.fidelity;
-      const model = await loadModel(attempted.bytes, { threads: 1 });
-      try {
-        return await measureFidelity(reference, model, guardSamples);
-      } finally {
-        model.dispose();
-      }
-    };
+    const fidelityOf = async (attempted: Int8Attempt): Promise<OutputFidelity[]> =>
+      guardSamples === samples ? attempted.fidelity : measureFileFidelity(reference, attempted.bytes, guardSamples);
     const worstBefore = worst(await fidelityOf(outcome));
     let kept: string[] = [];
     let reachable: number | undefined;
@@ -161,14 +154,7 @@ const compressInt8 = async (
       };
     }
     const worstAfter = kept.length === 0 ? worstBefore : worst(await fidelityOf(outcome));
-    guard = {
-      floor,
-      kept,
-      worstBefore,
-      worstAfter,
-      met: worstAfter >= floor,
-      ...(reachable !== undefined && { reachable }),
-    };
+    guard = guardReport(floor, kept, worstBefore, worstAfter, reachable);
   }
   return { ...outcome, keptFloat, ...(auto && { autoKeepFloat: auto }), ...(guard && { guard }) };
 };
