@@ -21,7 +21,7 @@ import { type PruningReport, pruneModel } from './prune.js';
 import { recommend } from './recommendation.js';
 import { updateMinRuntimeVersion } from './runtimeVersion.js';
 import { type SampleSet, sampleInputs } from './samples.js';
-import { float32Bytes, tensorBytesByType } from './sizes.js';
+import { float32Bytes, formatBytes, tensorBytesByType } from './sizes.js';
 import { toFloat16 } from './toFloat16.js';
 import type { CompressMode, CompressReport, OutputFidelity, TensorSkipped, TransformResult } from './types.js';
 
@@ -83,8 +83,6 @@ const DEFAULT_MIN_COSINE = 0.995;
 
 /** The pruning search ranks layers on this many inputs. */
 const PRUNE_SEARCH_SAMPLES = 8;
-
-const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 
 /** The output cosine dynamic and int8 hold by default. */
 const DEFAULT_GUARD_FLOOR = 0.99;
@@ -347,7 +345,7 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
         pruning: {
           ...pruning,
           zippedBytes: zipped,
-          note: `${(pruning.achieved * 100).toFixed(1)}% of the CONV_2D and FULLY_CONNECTED weights are zero${pruning.achieved < pruning.requested ? ` (${(pruning.requested * 100).toFixed(0)}% asked; more would break the floor cosine ${pruning.floor})` : ''}. They are stored dense: the file is as large, but its zip (what Lambda deploys) is ${kb(zipped.output)}. TFLite's sparse tensors would be densified at load, and this runtime's XNNPACK has no sparse kernels on, so pruning buys size in the zip, ${speed}.`,
+          note: `${(pruning.achieved * 100).toFixed(1)}% of the CONV_2D and FULLY_CONNECTED weights are zero${pruning.achieved < pruning.requested ? ` (${(pruning.requested * 100).toFixed(0)}% asked; more would break the floor cosine ${pruning.floor})` : ''}. They are stored dense: the file is as large, but its zip (what Lambda deploys) is ${formatBytes(zipped.output)}. TFLite's sparse tensors would be densified at load, and this runtime's XNNPACK has no sparse kernels on, so pruning buys size in the zip, ${speed}.`,
         },
       };
     }

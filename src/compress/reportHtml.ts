@@ -1,3 +1,4 @@
+import { formatBytes } from './sizes.js';
 import type { CompressReport, LayerReport } from './types.js';
 
 // The compression report as one self-contained HTML file: inline CSS and
@@ -5,9 +6,6 @@ import type { CompressReport, LayerReport } from './types.js';
 
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-
-const kb = (bytes: number): string =>
-  bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
 
 /** Rounding to the quantization grid alone gives rmse/scale of 1/sqrt(12). */
 const ROUNDING_ONLY = 1 / Math.sqrt(12);
@@ -64,7 +62,7 @@ const sizeChart = (report: CompressReport): string => {
       return {
         label: `${type} ${side}`,
         value: bytes,
-        text: kb(bytes),
+        text: formatBytes(bytes),
         className: `size-bar size-${side}`,
         data: { type, side, bytes },
       };
@@ -228,7 +226,7 @@ const compressReportHtml = (report: CompressReport, title: string): string => {
     ['mode', report.mode],
     [
       'size',
-      `${kb(report.inputBytes)} → ${kb(report.outputBytes)} (${report.ratio}x smaller than float32, ${report.ratioToInput}x than the input)`,
+      `${formatBytes(report.inputBytes)} → ${formatBytes(report.outputBytes)} (${report.ratio}x smaller than float32, ${report.ratioToInput}x than the input)`,
     ],
     ['tensors', `${report.tensors.length} rewritten, ${report.skipped.length} left as they were`],
     ...(report.keptFloat ? ([['kept in float16', list(report.keptFloat)]] as [string, string][]) : []),

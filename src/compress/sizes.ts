@@ -48,4 +48,8 @@ const float32Bytes = (file: TfliteFile): number => {
   return file.bytes + extra;
 };
 
-export { float32Bytes, tensorBytesByType };
+/** A byte count as people read it: KB, or MB past one. */
+const formatBytes = (bytes: number): string =>
+  bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
+
+export { float32Bytes, formatBytes, tensorBytesByType };

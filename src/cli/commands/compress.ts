@@ -8,7 +8,6 @@ import { compressReportHtml } from '../../compress/reportHtml.js';
 import type { CompressMode, CompressReport } from '../../compress/types.js';
 import { servedModelFile } from '../../eval/modelFiles.js';
 import { readModel } from '../../tflite/readModel.js';
-import { readModelFile } from '../../tflite/readModelFile.js';
 import { type Command, choiceFlag, integerFlag, numberFlag, positionals, stringFlag, UsageError } from '../command.js';
 import { json, table } from '../format.js';
 import { progressBar } from '../progress.js';
@@ -153,12 +152,7 @@ Options:
     const minCosine = numberFlag(args, 'min-cosine', (c) => c > 0 && c <= 1, 'in (0, 1]');
     const noGuard = args.values['no-guard'] === true;
     if (noGuard && minCosine !== undefined) throw new UsageError('--no-guard and --min-cosine contradict each other');
-    if (
-      (noGuard || minCosine !== undefined) &&
-      mode !== 'dynamic' &&
-      mode !== 'int8' &&
-      stringFlag(args, 'prune') === undefined
-    )
+    if ((noGuard || minCosine !== undefined) && mode !== 'dynamic' && mode !== 'int8' && prune === undefined)
       throw new UsageError(
         `--${noGuard ? 'no-guard' : 'min-cosine'} applies to --mode dynamic and int8, which have the guard`,
       );
@@ -175,9 +169,10 @@ Options:
       ?.split(',')
       .map((name) => name.trim())
       .filter(Boolean);
-    const input = await readModelFile(path!);
+    // The file and the model.json beside it, read once: --eval serves the models with it.
+    const served = await servedModelFile(path!, undefined);
+    const input = served.bytes;
     const evalDir = stringFlag(args, 'eval');
-    const served = evalDir === undefined ? undefined : await servedModelFile(path!, undefined);
     const imageSpec = await imageSpecFor(path, readModel(input));
     const progress = progressBar(io.stderr);
     let result: Awaited<ReturnType<typeof compressModel>>;
@@ -190,7 +185,9 @@ Options:
         ...(minCosine !== undefined && { minCosine }),
         ...(noGuard && { guard: false }),
         ...(prune !== undefined && { prune }),
-        ...(served && { evaluation: { data: evalDir!, manifest: served.manifest, readFile: served.readFile } }),
+        ...(evalDir !== undefined && {
+          evaluation: { data: evalDir, manifest: served.manifest, readFile: served.readFile },
+        }),
         ...(mode === 'int8' && {
           calibration: stringFlag(args, 'calibration')!,
           calibrationMethod: choiceFlag(args, 'calibration-method', METHODS, 'minmax'),

@@ -1,10 +1,8 @@
 import { inspectModel } from '../../compress/inspectModel.js';
+import { formatBytes } from '../../compress/sizes.js';
 import { servedModelFile } from '../../eval/modelFiles.js';
 import { type Command, positionals } from '../command.js';
 import { json, table } from '../format.js';
-
-const kb = (bytes: number): string =>
-  bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
 
 const inspect: Command = {
   name: 'inspect',
@@ -40,7 +38,7 @@ defaults, and where each setting came from.
       `${t.name}  ${t.dtype}[${t.shape.join(',')}]${t.quantization ? `  scale ${t.quantization.scale.length > 1 ? `(${t.quantization.scale.length} channels)` : t.quantization.scale[0]} zero point ${t.quantization.zeroPoint[0]}` : ''}`;
     const rows: string[][] = [
       ['file', report.file],
-      ['size', `${kb(report.bytes)} (float32 equivalent ${kb(report.float32Bytes)})`],
+      ['size', `${formatBytes(report.bytes)} (float32 equivalent ${formatBytes(report.float32Bytes)})`],
       [
         'schema',
         `v${report.schemaVersion}${report.minRuntimeVersion ? `, needs TFLite ${report.minRuntimeVersion}` : ''}`,
@@ -58,7 +56,7 @@ defaults, and where each setting came from.
       [
         'constants',
         Object.entries(report.tensorBytesByType)
-          .map(([type, bytes]) => `${type} ${kb(bytes)}`)
+          .map(([type, bytes]) => `${type} ${formatBytes(bytes)}`)
           .join(', '),
       ],
       [

@@ -90,6 +90,8 @@ const result = (taskId: string, resultCode: S3BatchResultResultCode, text: strin
 interface BatchOperationsOptions {
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** The count metric each outcome status adds to, as for uploads. */
+  readonly metricFor: Readonly<Record<BatchOutcome['status'], string>>;
   readonly work: (bucket: string, input: BatchInput) => Promise<BatchOutcome>;
 }
 
@@ -103,7 +105,7 @@ interface BatchOperationsOptions {
  */
 const batchOperationsHandle = (options: BatchOperationsOptions) => {
   const { logger, metrics } = options;
-  const count = (name: string) => metrics.addMetric(name, 'Count', 1);
+  const count = (status: BatchOutcome['status']) => metrics.addMetric(options.metricFor[status], 'Count', 1);
   const runTask = async (task: BatchOperationsTask, job: BatchOperationsEvent['job']): Promise<S3BatchResultResult> => {
     const key = decodeKey(String(task.s3Key ?? ''));
     const bucket = bucketOf(task);
@@ -126,13 +128,13 @@ const batchOperationsHandle = (options: BatchOperationsOptions) => {
       });
       switch (outcome.status) {
         case 'ok':
-          count('BatchOutputs');
+          count('ok');
           return result(task.taskId, 'Succeeded', outcome.output);
         case 'error':
-          count('BatchErrors');
+          count('error');
           return result(task.taskId, 'PermanentFailure', `${oneLine(outcome.error)} (see ${outcome.output})`);
         case 'skipped':
-          count('BatchSkipped');
+          count('skipped');
           return result(task.taskId, 'PermanentFailure', `skipped: ${outcome.reason}`);
       }
     } catch (error) {
@@ -142,7 +144,7 @@ const batchOperationsHandle = (options: BatchOperationsOptions) => {
         return result(task.taskId, 'TemporaryFailure', message);
       }
       logger.error('task failed', { key, error: error as Error });
-      count('BatchErrors');
+      count('error');
       return result(task.taskId, 'PermanentFailure', message);
     }
   };

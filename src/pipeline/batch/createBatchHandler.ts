@@ -8,6 +8,9 @@ import type { BatchConfig } from './batchConfig.js';
 import { type BatchOperationsResponse, batchOperationsHandle, isBatchOperationsEvent } from './batchOperations.js';
 import { type BatchOutcome, processInput } from './processInput.js';
 
+/** The count metric each outcome adds to, from uploads and Batch Operations tasks alike. */
+const METRIC_FOR = { ok: 'BatchOutputs', error: 'BatchErrors', skipped: 'BatchSkipped' } as const;
+
 interface BatchInvocationResult extends BatchResult {
   readonly outcomes: BatchOutcome[];
 }
@@ -36,9 +39,9 @@ const createBatchHandler = (config: BatchConfig) => {
     logger,
     metrics,
     work: (upload) => work(upload.bucket, upload),
-    metricFor: { ok: 'BatchOutputs', error: 'BatchErrors', skipped: 'BatchSkipped' },
+    metricFor: METRIC_FOR,
   });
-  const fromJob = batchOperationsHandle({ logger, metrics, work });
+  const fromJob = batchOperationsHandle({ logger, metrics, metricFor: METRIC_FOR, work });
   return withPowertools(
     (event: unknown, _context: Context): Promise<BatchInvocationResult | BatchOperationsResponse> =>
       isBatchOperationsEvent(event) ? fromJob(event) : fromUploads(event),
