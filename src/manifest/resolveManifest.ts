@@ -1,10 +1,9 @@
-import { z } from 'zod';
 import type { TensorInfo } from '../engine/types.js';
 import { ManifestError } from '../errors.js';
 import type { MetadataSummary } from '../tflite/metadata.js';
 import { faceDetectionPreset } from './faceDetectionDefaults.js';
 import { metadataDefaults, type SettingSource } from './metadataDefaults.js';
-import { manifestSchema, type RawManifest } from './schema.js';
+import { manifestSchema, parseManifest, type RawManifest } from './schema.js';
 import type { FaceDetectionSpec, ImageInputSpec, ModelManifest, ObjectDetectionSpec, Task } from './types.js';
 
 const DEFAULT_MAX_PIXELS = 40_000_000;
@@ -115,10 +114,8 @@ const objectDetection = (raw: RawManifest, io: ModelIo): ObjectDetectionSpec => 
 
 /** The image preprocessing a model.json declares (task defaults filled in), without the model at hand. */
 const imageInputSpec = (json: unknown): ImageInputSpec => {
-  const parsed = manifestSchema.safeParse(json ?? {});
-  if (!parsed.success)
-    throw new ManifestError(`invalid model.json: ${z.prettifyError(parsed.error).replace(/\n\s*/g, ' ')}`);
-  return { ...INPUT_DEFAULTS[parsed.data.task], tensor: 0, ...parsed.data.input };
+  const manifest = parseManifest(json, manifestSchema);
+  return { ...INPUT_DEFAULTS[manifest.task], tensor: 0, ...manifest.input };
 };
 
 /**
@@ -130,14 +127,12 @@ const resolveManifest = async (
   io: ModelIo,
   readLabels: (file: string) => Promise<string>,
 ): Promise<ModelManifest> => {
-  const parsed = manifestSchema.safeParse(json ?? {});
-  if (!parsed.success)
-    throw new ManifestError(`invalid model.json: ${z.prettifyError(parsed.error).replace(/\n\s*/g, ' ')}`);
+  const parsed = parseManifest(json, manifestSchema);
   // model.json wins key by key; what it leaves out comes from the metadata, then the task defaults.
   const given = (json ?? {}) as { task?: unknown; labels?: unknown; input?: Record<string, unknown> };
   const meta = metadataDefaults(io.metadata, io);
   const taskFrom: SettingSource = given.task !== undefined ? 'model.json' : meta.task ? 'metadata' : 'default';
-  const raw: RawManifest = { ...parsed.data, ...(taskFrom === 'metadata' && { task: meta.task! }) };
+  const raw: RawManifest = { ...parsed, ...(taskFrom === 'metadata' && { task: meta.task! }) };
   const scaleGiven = ['range', 'mean', 'std'].some((key) => given.input?.[key] !== undefined);
   const inputFrom: SettingSource = scaleGiven ? 'model.json' : meta.normalization ? 'metadata' : 'default';
   // Only where it acts: elsewhere it would be a setting that silently does nothing.

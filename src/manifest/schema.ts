@@ -1,101 +1,113 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { ManifestError } from '../errors.js';
+import './zodMessages.js';
 
 /**
  * model.json as users write it. Every field is optional but `task`; unknown
  * keys are errors, so that a typo does not silently fall back to a default
  * and skew preprocessing.
+ *
+ * zod's tree-shakable "mini" form: the predict function parses model.json at
+ * every cold start, and the classic form's 450 KB cost that start ~40 ms to
+ * compile and evaluate.
  */
-const tensorRef = z.union([z.string().min(1), z.number().int().min(0)]);
-const positive = z.number().positive();
+const int = (min: number, max?: number) =>
+  z.int().check(...(max === undefined ? [z.minimum(min)] : [z.minimum(min), z.maximum(max)]));
+const tensorRef = z.union([z.string().check(z.minLength(1)), int(0)]);
+const positive = z.number().check(z.positive());
+const unit = z.number().check(z.minimum(0), z.maximum(1));
 
 const anchorsSchema = z.strictObject({
-  numLayers: z.number().int().min(1).optional(),
-  minScale: positive.optional(),
-  maxScale: positive.optional(),
-  inputWidth: z.number().int().min(1).optional(),
-  inputHeight: z.number().int().min(1).optional(),
-  offsetX: z.number().optional(),
-  offsetY: z.number().optional(),
-  strides: z.array(z.number().int().min(1)).min(1).optional(),
-  aspectRatios: z.array(positive).min(1).optional(),
-  fixedAnchorSize: z.boolean().optional(),
-  interpolatedScaleAspectRatio: z.number().min(0).optional(),
+  numLayers: z.optional(int(1)),
+  minScale: z.optional(positive),
+  maxScale: z.optional(positive),
+  inputWidth: z.optional(int(1)),
+  inputHeight: z.optional(int(1)),
+  offsetX: z.optional(z.number()),
+  offsetY: z.optional(z.number()),
+  strides: z.optional(z.array(int(1)).check(z.minLength(1))),
+  aspectRatios: z.optional(z.array(positive).check(z.minLength(1))),
+  fixedAnchorSize: z.optional(z.boolean()),
+  interpolatedScaleAspectRatio: z.optional(z.number().check(z.minimum(0))),
 });
 
 const manifestSchema = z.strictObject({
-  task: z
-    .enum(['raw', 'classification', 'face-detection', 'object-detection', 'landmarks', 'segmentation'])
-    .default('raw'),
-  description: z.string().optional(),
-  input: z
-    .strictObject({
-      resize: z.enum(['stretch', 'letterbox', 'crop']).optional(),
-      range: z.tuple([z.number(), z.number()]).optional(),
-      mean: z.array(z.number()).min(1).max(4).optional(),
-      std: z.array(positive).min(1).max(4).optional(),
-      channels: z.enum(['rgb', 'bgr']).optional(),
-      color: z.enum(['rgb', 'grayscale']).optional(),
-      tensor: tensorRef.optional(),
-    })
-    .optional(),
+  task: z._default(
+    z.enum(['raw', 'classification', 'face-detection', 'object-detection', 'landmarks', 'segmentation']),
+    'raw',
+  ),
+  description: z.optional(z.string()),
+  input: z.optional(
+    z.strictObject({
+      resize: z.optional(z.enum(['stretch', 'letterbox', 'crop'])),
+      range: z.optional(z.tuple([z.number(), z.number()])),
+      mean: z.optional(z.array(z.number()).check(z.minLength(1), z.maxLength(4))),
+      std: z.optional(z.array(positive).check(z.minLength(1), z.maxLength(4))),
+      channels: z.optional(z.enum(['rgb', 'bgr'])),
+      color: z.optional(z.enum(['rgb', 'grayscale'])),
+      tensor: z.optional(tensorRef),
+    }),
+  ),
   /** A file beside model.tflite (one label per line), or the labels themselves. */
-  labels: z.union([z.string().regex(/^[\w.-]+$/, 'a file name beside model.tflite'), z.array(z.string())]).optional(),
-  threshold: z.number().min(0).max(1).optional(),
-  iouThreshold: z.number().min(0).max(1).optional(),
-  topK: z.number().int().min(1).max(1000).optional(),
-  maxDetections: z.number().int().min(1).max(10000).optional(),
-  maxPixels: z
-    .number()
-    .int()
-    .min(1)
-    .max(2 ** 31)
-    .optional(),
+  labels: z.optional(
+    z.union([z.string().check(z.regex(/^[\w.-]+$/, 'a file name beside model.tflite')), z.array(z.string())]),
+  ),
+  threshold: z.optional(unit),
+  iouThreshold: z.optional(unit),
+  topK: z.optional(int(1, 1000)),
+  maxDetections: z.optional(int(1, 10000)),
+  maxPixels: z.optional(int(1, 2 ** 31)),
   /** Longest side over shortest side of an image: beyond it, resizing costs out of all proportion to the pixels. */
-  maxAspectRatio: z.number().min(1).max(10000).optional(),
-  output: tensorRef.optional(),
-  activation: z.enum(['none', 'sigmoid', 'softmax']).optional(),
-  landmarks: z
-    .strictObject({
-      dims: z.number().int().min(2).max(8).optional(),
+  maxAspectRatio: z.optional(z.number().check(z.minimum(1), z.maximum(10000))),
+  output: z.optional(tensorRef),
+  activation: z.optional(z.enum(['none', 'sigmoid', 'softmax'])),
+  landmarks: z.optional(
+    z.strictObject({
+      dims: z.optional(int(2, 8)),
       /** On visibility and presence: MediaPipe's models give logits, its graphs apply a sigmoid. */
-      activation: z.enum(['none', 'sigmoid']).optional(),
+      activation: z.optional(z.enum(['none', 'sigmoid'])),
       /**
        * xyz: x, y (z...) in input pixels (MediaPipe); yx-score: y, x normalized to [0, 1] of the input,
        * then a score (MoveNet's [1, 1, 17, 3]). Default: yx-score for a [1, 1, N, 3] output, else xyz.
        */
-      layout: z.enum(['xyz', 'yx-score']).optional(),
+      layout: z.optional(z.enum(['xyz', 'yx-score'])),
       /** A name per point, for clients that label them. */
-      names: z.array(z.string().min(1).max(64)).max(1000).optional(),
+      names: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.maxLength(1000))),
       /** Point index pairs a client joins to draw the skeleton. */
-      edges: z
-        .array(z.tuple([z.number().int().min(0), z.number().int().min(0)]))
-        .max(4000)
-        .optional(),
-    })
-    .optional(),
+      edges: z.optional(z.array(z.tuple([int(0), int(0)])).check(z.maxLength(4000))),
+    }),
+  ),
   /** TFLite_Detection_PostProcess outputs (SSD, EfficientDet-Lite): which is which, when names do not say. */
-  objectDetection: z
-    .strictObject({
-      boxesOutput: tensorRef.optional(),
-      classesOutput: tensorRef.optional(),
-      scoresOutput: tensorRef.optional(),
-      countOutput: tensorRef.optional(),
+  objectDetection: z.optional(
+    z.strictObject({
+      boxesOutput: z.optional(tensorRef),
+      classesOutput: z.optional(tensorRef),
+      scoresOutput: z.optional(tensorRef),
+      countOutput: z.optional(tensorRef),
       /** Added to a class index before it is looked up in the labels (1 when labels start with a background). */
-      labelOffset: z.number().int().min(-1).max(1).optional(),
-    })
-    .optional(),
-  faceDetection: z
-    .strictObject({
-      anchors: anchorsSchema.optional(),
-      boxesOutput: tensorRef.optional(),
-      scoresOutput: tensorRef.optional(),
-      numKeypoints: z.number().int().min(0).optional(),
-      scale: z.tuple([positive, positive, positive, positive]).optional(),
-    })
-    .optional(),
+      labelOffset: z.optional(int(-1, 1)),
+    }),
+  ),
+  faceDetection: z.optional(
+    z.strictObject({
+      anchors: z.optional(anchorsSchema),
+      boxesOutput: z.optional(tensorRef),
+      scoresOutput: z.optional(tensorRef),
+      numKeypoints: z.optional(int(0)),
+      scale: z.optional(z.tuple([positive, positive, positive, positive])),
+    }),
+  ),
 });
 
 type RawManifest = z.infer<typeof manifestSchema>;
 
+/** Parses a model.json (or its absence) against `schema`; a ManifestError saying every problem on one line. */
+const parseManifest = <T extends z.ZodMiniType>(json: unknown, schema: T, what = 'model.json'): z.infer<T> => {
+  const parsed = z.safeParse(schema, json ?? {});
+  if (!parsed.success)
+    throw new ManifestError(`invalid ${what}: ${z.prettifyError(parsed.error).replace(/\n\s*/g, ' ')}`);
+  return parsed.data;
+};
+
 export type { RawManifest };
-export { manifestSchema };
+export { manifestSchema, parseManifest };

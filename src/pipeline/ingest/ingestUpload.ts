@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import * as z from 'zod/mini';
 import type { ObjectStore } from '../../aws/objectStore.js';
 import { type CompressResult, compressModel } from '../../compress/compressModel.js';
 import { oneLine } from '../../errors.js';
@@ -27,14 +28,14 @@ const uploadName = (key: string, prefix: string): string | undefined => {
 
 const readPolicy = async (store: ObjectStore, key: string): Promise<IngestPolicy> => {
   const object = await store.get(key);
-  if (!object) return policySchema.parse({});
+  if (!object) return z.parse(policySchema, {});
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(object.bytes));
   } catch (error) {
     throw new IngestRejection('policy', `${key} is not valid JSON: ${oneLine((error as Error).message)}`);
   }
-  const parsed = policySchema.safeParse(json);
+  const parsed = z.safeParse(policySchema, json);
   if (!parsed.success)
     throw new IngestRejection(
       'policy',

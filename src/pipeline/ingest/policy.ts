@@ -1,33 +1,32 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { manifestSchema } from '../../manifest/schema.js';
+
+const cosine = z.number().check(z.gt(0), z.maximum(1));
 
 /** How an upload is to be compressed before it is published. */
 const compressSchema = z.strictObject({
   mode: z.enum(['float32', 'float16', 'dynamic', 'int8']),
   /** A key prefix in the same bucket holding photos or KServe v2 .json requests. */
-  calibration: z.string().min(1).optional(),
-  calibrationMethod: z.enum(['minmax', 'percentile']).optional(),
-  autoKeepFloat: z.number().positive().optional(),
-  keepFloat: z.array(z.string()).optional(),
+  calibration: z.optional(z.string().check(z.minLength(1))),
+  calibrationMethod: z.optional(z.enum(['minmax', 'percentile'])),
+  autoKeepFloat: z.optional(z.number().check(z.positive())),
+  keepFloat: z.optional(z.array(z.string())),
   /** dynamic and int8: the fidelity guard's floor (default 0.99): mixed precision until every output reaches it. */
-  minCosine: z.number().gt(0).max(1).optional(),
+  minCosine: z.optional(cosine),
   /** false: the mode's raw result, without the fidelity guard. */
-  guard: z.boolean().optional(),
+  guard: z.optional(z.boolean()),
   /** Publish only if every output of the compressed model keeps at least this cosine against the upload. */
-  minOutputCosine: z.number().gt(0).max(1).optional(),
+  minOutputCosine: z.optional(cosine),
 });
 
 /**
  * uploads/<name>.json: the model.json to publish with the model, plus what
  * ingest should do with it. Upload it before the .tflite, which triggers ingest.
  */
-const policySchema = manifestSchema.extend({
-  compress: compressSchema.optional(),
+const policySchema = z.extend(manifestSchema, {
+  compress: z.optional(compressSchema),
   /** A KServe v2 request for the smoke run instead of zeros. */
-  smokeTest: z
-    .object({ inputs: z.array(z.unknown()) })
-    .passthrough()
-    .optional(),
+  smokeTest: z.optional(z.looseObject({ inputs: z.array(z.unknown()) })),
 });
 
 type IngestPolicy = z.infer<typeof policySchema>;
