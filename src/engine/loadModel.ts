@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, ModelFormatError, ModelLoadError, type TflsError, UnsupportedError } from '../errors.js';
-import { BuiltinOperator } from '../tflite/generated/schema_generated.js';
+import { BuiltinOperator } from '../tflite/generated/reader/schema_generated.js';
 import { readMetadata } from '../tflite/metadata.js';
-import { builtinCode } from '../tflite/opcodes.js';
-import { readModel, type TfliteFile } from '../tflite/readModel.js';
+import { builtinCode, readCode } from '../tflite/opcodes.js';
+import { type ModelFile, openModel } from '../tflite/openModel.js';
 import { chooseEngine } from './chooseEngine.js';
 import { ModelPool } from './ModelPool.js';
 import { getBinding } from './native/binding.js';
@@ -24,12 +24,15 @@ const nativeLogs = { verbose: process.env.TFLS_VERBOSE === '1' };
 const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'wasm'];
 
 // TFLite 2.9 crashes re-preparing DENSIFY after an input resize.
-const resizeBlocker = (file: TfliteFile): string | undefined =>
-  file.model.operatorCodes.some((code) => builtinCode(code) === BuiltinOperator.DENSIFY)
-    ? 'it densifies sparse weights (DENSIFY), which TFLite 2.9 cannot re-prepare at a new shape'
-    : undefined;
+const resizeBlocker = (file: ModelFile): string | undefined => {
+  for (let i = 0; i < file.root.operatorCodesLength(); i++) {
+    if (builtinCode(readCode(file.root.operatorCodes(i)!)) === BuiltinOperator.DENSIFY)
+      return 'it densifies sparse weights (DENSIFY), which TFLite 2.9 cannot re-prepare at a new shape';
+  }
+  return undefined;
+};
 
-const loadNative = (bytes: Uint8Array, file: TfliteFile, options: LoadOptions): NativeModel => {
+const loadNative = (bytes: Uint8Array, file: ModelFile, options: LoadOptions): NativeModel => {
   const binding = getBinding();
   const native = new binding.NativeModel(bytes, {
     threads: resolveThreads(options.threads),
@@ -57,8 +60,9 @@ const readSource = async (source: Uint8Array | string): Promise<Uint8Array> => {
 /**
  * Loads a .tflite model from bytes or a path.
  *
- * The file is parsed and validated in TypeScript first, so that a damaged or
- * hostile file is refused with a clear error before native code sees it.
+ * The file is validated in TypeScript first (through flatbuffer accessors,
+ * copying nothing), so that a damaged or hostile file is refused with a clear
+ * error before native code sees it.
  * `engine: "auto"` (default) creates a native interpreter (with XNNPACK) and
  * falls back to LiteRT.js (WASM) when the native runtime cannot create it,
  * reporting why in `fallbackReason`.
@@ -74,12 +78,12 @@ const loadModel = async (source: Uint8Array | string, options: LoadOptions = {})
 const loadEngine = async (
   source: Uint8Array | string,
   options: LoadOptions,
-): Promise<{ model: Model; file: TfliteFile }> => {
+): Promise<{ model: Model; file: ModelFile }> => {
   const engine = options.engine ?? 'auto';
   if (!ENGINES.includes(engine))
     throw new ConfigError(`engine must be one of ${ENGINES.join(', ')}, got ${JSON.stringify(engine)}`);
   const bytes = await readSource(source);
-  const file = readModel(bytes);
+  const file = openModel(bytes);
   checkTensorBudget(file, options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES);
   if (engine === 'wasm') return { model: await WasmModel.load(bytes), file };
   const pooled = (first: NativeModel): Model => {

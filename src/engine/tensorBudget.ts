@@ -1,6 +1,5 @@
 import { ModelFormatError } from '../errors.js';
-import { bufferBytes } from '../tflite/modelBuffers.js';
-import type { TfliteFile } from '../tflite/readModel.js';
+import type { ModelFile } from '../tflite/openModel.js';
 import { schemaTypeBytes } from '../tflite/tensorTypes.js';
 
 const MB = 1024 * 1024;
@@ -12,15 +11,18 @@ const size = (bytes: number): string => (bytes >= MB ? `${Math.round(bytes / MB)
  * computed from the file before any engine allocates (a dynamic dimension
  * counts as 1, as at load).
  */
-const declaredTensorBytes = (file: TfliteFile): number => {
+const declaredTensorBytes = (file: ModelFile): number => {
+  const { root } = file;
   let total = 0;
-  for (const subgraph of file.model.subgraphs) {
-    for (const tensor of subgraph.tensors) {
-      const buffer = file.model.buffers[tensor.buffer];
-      if (bufferBytes(buffer).length > 0 || (buffer?.size ?? 0n) > 0n) continue;
+  for (let s = 0; s < root.subgraphsLength(); s++) {
+    const subgraph = root.subgraphs(s)!;
+    for (let t = 0; t < subgraph.tensorsLength(); t++) {
+      const tensor = subgraph.tensors(t)!;
+      const buffer = root.buffers(tensor.buffer());
+      if ((buffer?.dataLength() ?? 0) > 0 || (buffer?.size() ?? 0n) > 0n) continue;
       let elements = 1;
-      for (const dim of tensor.shape) elements *= Math.max(1, dim);
-      total += elements * (schemaTypeBytes(tensor.type) ?? 1);
+      for (let d = 0; d < tensor.shapeLength(); d++) elements *= Math.max(1, tensor.shape(d)!);
+      total += elements * (schemaTypeBytes(tensor.type()) ?? 1);
     }
   }
   return total;
@@ -31,7 +33,7 @@ const declaredTensorBytes = (file: TfliteFile): number => {
  * `maxBytes` or more. A format error, not a load error: no engine is worth
  * trying, so `auto` does not fall back to WASM and fill its heap instead.
  */
-const checkTensorBudget = (file: TfliteFile, maxBytes: number): void => {
+const checkTensorBudget = (file: ModelFile, maxBytes: number): void => {
   const bytes = declaredTensorBytes(file);
   if (bytes >= maxBytes)
     throw new ModelFormatError(

@@ -1,14 +1,15 @@
-import { unzipSync } from 'fflate';
+// fflate's browser build: the same synchronous functions, without the Node build's import-time
+// require of worker_threads (for its async API, unused here), which every cold start paid.
+import { unzipSync } from 'fflate/browser';
 import { CheckedByteBuffer } from './CheckedByteBuffer.js';
 import {
-  type AssociatedFileT,
+  type AssociatedFile,
   AssociatedFileType,
   ModelMetadata,
-  type ModelMetadataT,
-  NormalizationOptionsT,
-} from './generated/metadata_schema_generated.js';
-import { bufferBytes } from './modelBuffers.js';
-import type { TfliteFile } from './readModel.js';
+  NormalizationOptions,
+  ProcessUnitOptions,
+} from './generated/reader/metadata_schema_generated.js';
+import type { ModelFile } from './openModel.js';
 
 /** What TFLite Metadata (the TFLITE_METADATA buffer, schema M001) says that a server can use. */
 interface MetadataSummary {
@@ -24,18 +25,12 @@ const METADATA_NAME = 'TFLITE_METADATA';
 const flatText = (value: string | Uint8Array | null): string | null =>
   value === null ? null : typeof value === 'string' ? value : new TextDecoder().decode(value);
 
-const parseMetadata = (bytes: Uint8Array): ModelMetadataT | null => {
-  try {
-    if (String.fromCharCode(...bytes.subarray(4, 8)) !== 'M001') return null;
-    return ModelMetadata.getRootAsModelMetadata(new CheckedByteBuffer(bytes, bytes.length * 8 + 100_000)).unpack();
-  } catch {
-    return null;
-  }
-};
+const listOf = <T>(length: number, at: (index: number) => T | null): T[] =>
+  Array.from({ length }, (_, i) => at(i)).filter((item): item is T => item !== null);
 
-const labelsFrom = (files: readonly AssociatedFileT[], trailer: Uint8Array): string[] | null => {
-  const labelFile = files.find((file) => file.type === AssociatedFileType.TENSOR_AXIS_LABELS);
-  const name = labelFile ? flatText(labelFile.name) : null;
+const labelsFrom = (files: readonly AssociatedFile[], trailer: Uint8Array): string[] | null => {
+  const labelFile = files.find((file) => file.type() === AssociatedFileType.TENSOR_AXIS_LABELS);
+  const name = labelFile?.name() ?? null;
   if (!name || trailer.length === 0) return null;
   try {
     const entry = unzipSync(trailer, { filter: (file) => file.name === name })[name];
@@ -48,26 +43,43 @@ const labelsFrom = (files: readonly AssociatedFileT[], trailer: Uint8Array): str
   }
 };
 
-/** The model's metadata, or null when it has none (or none that parses). */
-const readMetadata = (file: TfliteFile): MetadataSummary | null => {
-  const entry = file.model.metadata.find((m) => m.name === METADATA_NAME);
-  if (!entry) return null;
-  const metadata = parseMetadata(bufferBytes(file.model.buffers[entry.buffer]));
-  if (!metadata) return null;
-  const subgraph = metadata.subgraphMetadata[0];
-  const normalization = subgraph?.inputTensorMetadata[0]?.processUnits.find(
-    (unit) => unit.options instanceof NormalizationOptionsT,
-  )?.options as NormalizationOptionsT | undefined;
+const summarize = (bytes: Uint8Array, trailer: Uint8Array): MetadataSummary | null => {
+  if (String.fromCharCode(...bytes.subarray(4, 8)) !== 'M001') return null;
+  const metadata = ModelMetadata.getRootAsModelMetadata(new CheckedByteBuffer(bytes, bytes.length * 8 + 100_000));
+  const subgraph = metadata.subgraphMetadata(0);
+  const input = subgraph?.inputTensorMetadata(0);
+  const unit = listOf(input?.processUnitsLength() ?? 0, (i) => input!.processUnits(i)).find(
+    (candidate) => candidate.optionsType() === ProcessUnitOptions.NormalizationOptions,
+  );
+  const normalization = unit?.options(new NormalizationOptions()) as NormalizationOptions | null | undefined;
+  const outputs = listOf(subgraph?.outputTensorMetadataLength() ?? 0, (i) => subgraph!.outputTensorMetadata(i));
   const files = [
-    ...(subgraph?.outputTensorMetadata.flatMap((t) => t.associatedFiles) ?? []),
-    ...(subgraph?.associatedFiles ?? []),
-    ...metadata.associatedFiles,
+    ...outputs.flatMap((tensor) => listOf(tensor.associatedFilesLength(), (i) => tensor.associatedFiles(i))),
+    ...listOf(subgraph?.associatedFilesLength() ?? 0, (i) => subgraph!.associatedFiles(i)),
+    ...listOf(metadata.associatedFilesLength(), (i) => metadata.associatedFiles(i)),
   ];
   return {
-    name: flatText(metadata.name),
-    normalization: normalization ? { mean: [...normalization.mean], std: [...normalization.std] } : null,
-    labels: labelsFrom(files, file.trailer),
+    name: metadata.name(),
+    normalization: normalization
+      ? {
+          mean: listOf(normalization.meanLength(), (i) => normalization.mean(i)),
+          std: listOf(normalization.stdLength(), (i) => normalization.std(i)),
+        }
+      : null,
+    labels: labelsFrom(files, trailer),
   };
+};
+
+/** The model's metadata, or null when it has none (or none that parses). */
+const readMetadata = (file: ModelFile): MetadataSummary | null => {
+  const { root } = file;
+  const entry = listOf(root.metadataLength(), (i) => root.metadata(i)).find((m) => m.name() === METADATA_NAME);
+  if (!entry) return null;
+  try {
+    return summarize(root.buffers(entry.buffer())?.dataArray() ?? new Uint8Array(0), file.trailer);
+  } catch {
+    return null;
+  }
 };
 
 export type { MetadataSummary };

@@ -1,4 +1,4 @@
-import { BuiltinOperator as Op } from './generated/schema_generated.js';
+import { BuiltinOperator as Op } from './generated/reader/schema_generated.js';
 
 /**
  * Inputs and outputs the TFLite 2.9 kernels expect for common builtins:

@@ -1,4 +1,4 @@
-import { TensorType } from './generated/schema_generated.js';
+import { TensorType } from './generated/reader/schema_generated.js';
 
 // Bytes per element of the schema's fixed-width types; packed (INT4, INT2,
 // UINT4) and variable (STRING, RESOURCE, VARIANT) types are absent.
@@ -22,7 +22,7 @@ const ELEMENT_BYTES: Readonly<Partial<Record<TensorType, number>>> = {
   [TensorType.FLOAT8_E5M2]: 1,
 };
 
-const schemaTypeBytes = (type: TensorType): number | undefined => ELEMENT_BYTES[type];
-const schemaTypeName = (type: TensorType): string => (TensorType[type] ?? `TYPE_${type}`).toLowerCase();
+const schemaTypeBytes = (type: number): number | undefined => ELEMENT_BYTES[type as TensorType];
+const schemaTypeName = (type: number): string => (TensorType[type] ?? `TYPE_${type}`).toLowerCase();
 
 export { schemaTypeBytes, schemaTypeName };

@@ -1,8 +1,21 @@
 import { ModelFormatError } from '../errors.js';
-import type { ModelT, SubGraphT, TensorT } from './generated/schema_generated.js';
-import { bufferBytes } from './modelBuffers.js';
+import {
+  BuiltinOptions,
+  CallOnceOptions,
+  Conv2DOptions,
+  Conv3DOptions,
+  DepthwiseConv2DOptions,
+  IfOptions,
+  type Model,
+  type Operator,
+  Pool2DOptions,
+  type SubGraph,
+  type Tensor,
+  TransposeConvOptions,
+  WhileOptions,
+} from './generated/reader/schema_generated.js';
 import { arityProblem } from './opArity.js';
-import { builtinCode, CUSTOM, MAX_BUILTIN, opName } from './opcodes.js';
+import { builtinCode, CUSTOM, MAX_BUILTIN, type OpCode, opName, readCode } from './opcodes.js';
 import { schemaTypeBytes, schemaTypeName } from './tensorTypes.js';
 import { checkSparsity } from './validateSparsity.js';
 
@@ -11,55 +24,151 @@ const MAX_TENSOR_BYTES = 2 ** 31 - 1;
 const MAX_RANK = 16;
 // Window parameters: TFLite 2.9's kernels divide by strides and trust them
 // (a negative stride crashes CONV_2D); no real model goes near the bound.
-const WINDOW_OPTION = /^(stride[DWH]|dilation[DWH]Factor|filter(Width|Height))$/;
 const MAX_WINDOW = 1 << 16;
+
+interface OptionsTable {
+  __init(offset: number, bb: unknown): OptionsTable;
+}
+
+/**
+ * The builtin options whose fields TFLite trusts: window parameters, and
+ * the other subgraphs control-flow ops (IF, WHILE, CALL_ONCE) run. A test
+ * derives this list from the schema, so a new such table cannot be missed.
+ */
+const CHECKED_OPTIONS: ReadonlyMap<
+  BuiltinOptions,
+  { readonly table: () => OptionsTable; readonly window: readonly string[]; readonly subgraphs: readonly string[] }
+> = new Map([
+  [
+    BuiltinOptions.Conv2DOptions,
+    {
+      table: () => new Conv2DOptions(),
+      window: ['strideW', 'strideH', 'dilationWFactor', 'dilationHFactor'],
+      subgraphs: [],
+    },
+  ],
+  [
+    BuiltinOptions.DepthwiseConv2DOptions,
+    {
+      table: () => new DepthwiseConv2DOptions(),
+      window: ['strideW', 'strideH', 'dilationWFactor', 'dilationHFactor'],
+      subgraphs: [],
+    },
+  ],
+  [
+    BuiltinOptions.Pool2DOptions,
+    { table: () => new Pool2DOptions(), window: ['strideW', 'strideH', 'filterWidth', 'filterHeight'], subgraphs: [] },
+  ],
+  [
+    BuiltinOptions.TransposeConvOptions,
+    { table: () => new TransposeConvOptions(), window: ['strideW', 'strideH'], subgraphs: [] },
+  ],
+  [
+    BuiltinOptions.Conv3DOptions,
+    {
+      table: () => new Conv3DOptions(),
+      window: ['strideD', 'strideW', 'strideH', 'dilationDFactor', 'dilationWFactor', 'dilationHFactor'],
+      subgraphs: [],
+    },
+  ],
+  [
+    BuiltinOptions.IfOptions,
+    { table: () => new IfOptions(), window: [], subgraphs: ['thenSubgraphIndex', 'elseSubgraphIndex'] },
+  ],
+  [
+    BuiltinOptions.WhileOptions,
+    { table: () => new WhileOptions(), window: [], subgraphs: ['condSubgraphIndex', 'bodySubgraphIndex'] },
+  ],
+  [
+    BuiltinOptions.CallOnceOptions,
+    { table: () => new CallOnceOptions(), window: [], subgraphs: ['initSubgraphIndex'] },
+  ],
+]);
 
 const fail = (message: string): never => {
   throw new ModelFormatError(`invalid TFLite model: ${message}`);
 };
 
-const checkIndex = (value: number, count: number, what: string, allowOptional = false): void => {
+/** `what` may be a function: the names in messages are built only when a check fails. */
+const checkIndex = (value: number, count: number, what: string | (() => string), allowOptional = false): void => {
   if (allowOptional && value === -1) return;
-  if (!Number.isInteger(value) || value < 0 || value >= count) fail(`${what} is ${value}, outside 0..${count - 1}`);
+  if (!Number.isInteger(value) || value < 0 || value >= count)
+    fail(`${typeof what === 'string' ? what : what()} is ${value}, outside 0..${count - 1}`);
 };
 
-const checkTensor = (model: ModelT, tensor: TensorT, where: string): void => {
-  const name = `${where} tensor ${JSON.stringify(tensor.name ?? '')}`;
-  checkIndex(tensor.buffer, model.buffers.length, `${name}'s buffer index`);
-  if (tensor.shape.length > MAX_RANK) fail(`${name} has rank ${tensor.shape.length}`);
+const ints = (length: number, at: (index: number) => number | null): number[] =>
+  Array.from({ length }, (_, i) => at(i)!);
+
+/** Bytes a model buffer holds inside the flatbuffer (0 for the sentinel, offset-stored or missing buffers). */
+const storedBytes = (model: Model, index: number): number => model.buffers(index)?.dataLength() ?? 0;
+
+/** Every buffer's stored bytes, read once: tensors and the dataflow check ask again and again. */
+const bufferSizes = (model: Model): Int32Array => {
+  const sizes = new Int32Array(model.buffersLength());
+  for (let i = 0; i < sizes.length; i++) sizes[i] = storedBytes(model, i);
+  return sizes;
+};
+
+const checkTensor = (sizes: Int32Array, tensor: Tensor, where: string): void => {
+  // Named only for a message: decoding every tensor's name cost a cold start more than the checks.
+  const name = (): string => `${where} tensor ${JSON.stringify(tensor.name() ?? '')}`;
+  const buffer = tensor.buffer();
+  checkIndex(buffer, sizes.length, () => `${name()}'s buffer index`);
+  const rank = tensor.shapeLength();
+  if (rank > MAX_RANK) fail(`${name()} has rank ${rank}`);
+  const shape: number[] = [];
+  for (let d = 0; d < rank; d++) shape.push(tensor.shape(d)!);
   let elements = 1;
-  for (const dim of tensor.shape) {
-    if (!Number.isInteger(dim) || dim < 0) fail(`${name} has dimension ${dim} in shape [${tensor.shape}]`);
+  for (const dim of shape) {
+    if (!Number.isInteger(dim) || dim < 0) fail(`${name()} has dimension ${dim} in shape [${shape}]`);
     elements *= dim;
   }
-  const elementBytes = schemaTypeBytes(tensor.type);
+  const elementBytes = schemaTypeBytes(tensor.type());
   if (elementBytes !== undefined && elements * elementBytes > MAX_TENSOR_BYTES) {
-    fail(`${name} of shape [${tensor.shape}] would need ${elements * elementBytes} bytes`);
+    fail(`${name()} of shape [${shape}] would need ${elements * elementBytes} bytes`);
   }
-  const data = bufferBytes(model.buffers[tensor.buffer]);
-  if (tensor.sparsity) {
+  const data = sizes[buffer]!;
+  const sparsity = tensor.sparsity();
+  if (sparsity) {
     const problem =
       elementBytes === undefined
         ? 'sparse tensors of this type are not supported'
-        : checkSparsity(tensor, tensor.sparsity, data.length, elementBytes);
-    if (problem) fail(`${name} is sparse and ${problem}`);
-  } else if (data.length > 0 && elementBytes !== undefined && data.length !== elements * elementBytes) {
+        : checkSparsity(shape, sparsity, data, elementBytes);
+    if (problem) fail(`${name()} is sparse and ${problem}`);
+  } else if (data > 0 && elementBytes !== undefined && data !== elements * elementBytes) {
     fail(
-      `${name} holds ${data.length} bytes but its shape [${tensor.shape}] of ${schemaTypeName(tensor.type)} needs ${elements * elementBytes}`,
+      `${name()} holds ${data} bytes but its shape [${shape}] of ${schemaTypeName(tensor.type())} needs ${elements * elementBytes}`,
     );
   }
-  const quantization = tensor.quantization;
-  if (quantization && quantization.scale.length > 0) {
-    const { scale, zeroPoint, quantizedDimension } = quantization;
-    if (zeroPoint.length > 0 && zeroPoint.length !== scale.length) {
-      fail(`${name} has ${scale.length} quantization scales but ${zeroPoint.length} zero points`);
+  const quantization = tensor.quantization();
+  const scales = quantization?.scaleLength() ?? 0;
+  if (quantization && scales > 0) {
+    const zeroPoints = quantization.zeroPointLength();
+    if (zeroPoints > 0 && zeroPoints !== scales) {
+      fail(`${name()} has ${scales} quantization scales but ${zeroPoints} zero points`);
     }
-    if (scale.length > 1) {
-      checkIndex(quantizedDimension, tensor.shape.length, `${name}'s quantized dimension`);
-      if (tensor.shape[quantizedDimension] !== scale.length) {
-        fail(`${name} has ${scale.length} per-channel scales for ${tensor.shape[quantizedDimension]} channels`);
+    if (scales > 1) {
+      const dimension = quantization.quantizedDimension();
+      checkIndex(dimension, shape.length, () => `${name()}'s quantized dimension`);
+      if (shape[dimension] !== scales) {
+        fail(`${name()} has ${scales} per-channel scales for ${shape[dimension]} channels`);
       }
     }
+  }
+};
+
+/** The op's window and subgraph fields TFLite trusts, checked against their bounds. */
+const checkOptions = (model: Model, op: Operator, what: () => string): void => {
+  const checked = CHECKED_OPTIONS.get(op.builtinOptionsType());
+  if (!checked) return;
+  const options = op.builtinOptions(checked.table()) as unknown as Record<string, () => number> | null;
+  if (!options) return;
+  for (const key of checked.window) {
+    const value = options[key]!.call(options);
+    if (value < 1 || value > MAX_WINDOW) fail(`${what()} has ${key} ${value}`);
+  }
+  for (const key of checked.subgraphs) {
+    checkIndex(options[key]!.call(options), model.subgraphsLength(), () => `${what()} ${key}`);
   }
 };
 
@@ -71,93 +180,111 @@ const checkTensor = (model: ModelT, tensor: TensorT, where: string): void => {
  * checks none of this: a kernel reading a never-written tensor dereferences
  * null, and XNNPACK crashes on a node whose result nobody reads.
  */
-const checkDataflow = (model: ModelT, subgraph: SubGraphT, where: string): void => {
-  const ready = new Set<number>(subgraph.inputs);
-  subgraph.tensors.forEach((tensor, i) => {
-    if (tensor.isVariable || bufferBytes(model.buffers[tensor.buffer]).length > 0) ready.add(i);
-  });
-  const consumed = new Set<number>(subgraph.outputs);
-  for (const op of subgraph.operators) for (const input of op.inputs) consumed.add(input);
-  subgraph.operators.forEach((op, opIndex) => {
-    const what = `${where} operator ${opIndex} (${opName(model.operatorCodes[op.opcodeIndex]!)})`;
+const checkDataflow = (
+  sizes: Int32Array,
+  subgraph: SubGraph,
+  operators: readonly { readonly code: OpCode; readonly inputs: number[]; readonly outputs: number[] }[],
+  where: string,
+): void => {
+  const ready = new Set<number>(ints(subgraph.inputsLength(), (i) => subgraph.inputs(i)));
+  for (let i = 0; i < subgraph.tensorsLength(); i++) {
+    const tensor = subgraph.tensors(i)!;
+    if (tensor.isVariable() || sizes[tensor.buffer()]! > 0) ready.add(i);
+  }
+  const outputs = ints(subgraph.outputsLength(), (i) => subgraph.outputs(i));
+  const consumed = new Set<number>(outputs);
+  for (const op of operators) for (const input of op.inputs) consumed.add(input);
+  operators.forEach((op, opIndex) => {
+    const what = (): string => `${where} operator ${opIndex} (${opName(op.code)})`;
     for (const input of op.inputs) {
       if (input !== -1 && !ready.has(input)) {
         fail(
-          `${what} reads tensor ${input} ${JSON.stringify(subgraph.tensors[input]?.name ?? '')} before anything writes it`,
+          `${what()} reads tensor ${input} ${JSON.stringify(subgraph.tensors(input)?.name() ?? '')} before anything writes it`,
         );
       }
     }
     for (const output of op.outputs) {
       if (output === -1) continue;
-      if (ready.has(output)) fail(`${what} writes tensor ${output}, which is already written or constant`);
+      if (ready.has(output)) fail(`${what()} writes tensor ${output}, which is already written or constant`);
       ready.add(output);
     }
     if (op.outputs.length === 1 && op.outputs[0] !== -1 && !consumed.has(op.outputs[0]!)) {
-      fail(`${what} writes tensor ${op.outputs[0]} that nothing reads`);
+      fail(`${what()} writes tensor ${op.outputs[0]} that nothing reads`);
     }
   });
-  for (const output of subgraph.outputs) {
+  for (const output of outputs) {
     if (!ready.has(output)) fail(`${where} output tensor ${output} is never written`);
   }
 };
 
-const checkSubgraph = (model: ModelT, subgraph: SubGraphT, index: number): void => {
+const checkSubgraph = (
+  model: Model,
+  codes: readonly OpCode[],
+  sizes: Int32Array,
+  subgraph: SubGraph,
+  index: number,
+): void => {
   const where = `subgraph ${index}`;
-  const tensors = subgraph.tensors.length;
-  for (const tensor of subgraph.tensors) checkTensor(model, tensor, where);
-  for (const input of subgraph.inputs) checkIndex(input, tensors, `${where} input`);
-  for (const output of subgraph.outputs) checkIndex(output, tensors, `${where} output`);
-  subgraph.operators.forEach((op, opIndex) => {
+  const tensors = subgraph.tensorsLength();
+  for (let i = 0; i < tensors; i++) checkTensor(sizes, subgraph.tensors(i)!, where);
+  for (let i = 0; i < subgraph.inputsLength(); i++) checkIndex(subgraph.inputs(i)!, tensors, `${where} input`);
+  for (let i = 0; i < subgraph.outputsLength(); i++) checkIndex(subgraph.outputs(i)!, tensors, `${where} output`);
+  const operators = Array.from({ length: subgraph.operatorsLength() }, (_, opIndex) => {
+    const op = subgraph.operators(opIndex)!;
     const what = `${where} operator ${opIndex}`;
-    checkIndex(op.opcodeIndex, model.operatorCodes.length, `${what}'s opcode index`);
-    for (const input of op.inputs) checkIndex(input, tensors, `${what} input`, true);
-    for (const output of op.outputs) checkIndex(output, tensors, `${what} output`, true);
-    for (const intermediate of op.intermediates) checkIndex(intermediate, tensors, `${what} intermediate`);
-    const code = model.operatorCodes[op.opcodeIndex]!;
-    const arity = arityProblem(builtinCode(code), op.inputs, op.outputs);
+    checkIndex(op.opcodeIndex(), model.operatorCodesLength(), `${what}'s opcode index`);
+    const inputs = ints(op.inputsLength(), (i) => op.inputs(i));
+    const outputs = ints(op.outputsLength(), (i) => op.outputs(i));
+    for (const input of inputs) checkIndex(input, tensors, `${what} input`, true);
+    for (const output of outputs) checkIndex(output, tensors, `${what} output`, true);
+    for (let i = 0; i < op.intermediatesLength(); i++)
+      checkIndex(op.intermediates(i)!, tensors, `${what} intermediate`);
+    const code = codes[op.opcodeIndex()]!;
+    const arity = arityProblem(builtinCode(code), inputs, outputs);
     if (arity) fail(`${what} (${opName(code)}) ${arity}`);
-    // Control-flow ops (IF, WHILE, CALL_ONCE, StableHLO...) name other subgraphs.
-    const options = op.builtinOptions as Record<string, unknown> | null;
-    for (const [key, value] of Object.entries(options ?? {})) {
-      if (WINDOW_OPTION.test(key) && (typeof value !== 'number' || value < 1 || value > MAX_WINDOW)) {
-        fail(`${what} (${opName(model.operatorCodes[op.opcodeIndex]!)}) has ${key} ${String(value)}`);
-      }
-      if (/SubgraphIndex$/.test(key) && typeof value === 'number') {
-        checkIndex(value, model.subgraphs.length, `${what} (${opName(model.operatorCodes[op.opcodeIndex]!)}) ${key}`);
-      }
-    }
+    checkOptions(model, op, () => `${what} (${opName(code)})`);
+    return { code, inputs, outputs };
   });
-  checkDataflow(model, subgraph, where);
+  checkDataflow(sizes, subgraph, operators, where);
 };
 
 /**
  * The checks TFLite's own flatbuffer verifier does not make and whose
  * failure would let a damaged file reach the native runtime: indices in
- * range, buffers that match their tensors' shapes, plausible sizes.
+ * range, buffers that match their tensors' shapes, plausible sizes. Reads
+ * through the accessors, copying nothing.
  */
-const validateModel = (model: ModelT): void => {
-  if (model.version !== 3) fail(`schema version ${model.version} (only version 3 exists)`);
-  if (model.subgraphs.length === 0) fail('it has no subgraphs');
-  if (model.buffers.length === 0 || bufferBytes(model.buffers[0]).length > 0) {
-    fail('buffer 0 must be the empty sentinel buffer');
-  }
-  model.operatorCodes.forEach((code, index) => {
+const validateModel = (model: Model): void => {
+  if (model.version() !== 3) fail(`schema version ${model.version()} (only version 3 exists)`);
+  const subgraphs = model.subgraphsLength();
+  if (subgraphs === 0) fail('it has no subgraphs');
+  const sizes = bufferSizes(model);
+  if (sizes.length === 0 || sizes[0]! > 0) fail('buffer 0 must be the empty sentinel buffer');
+  const codes = Array.from({ length: model.operatorCodesLength() }, (_, index) =>
+    readCode(model.operatorCodes(index)!),
+  );
+  codes.forEach((code, index) => {
     const builtin = builtinCode(code);
     if (builtin < 0 || builtin > MAX_BUILTIN) fail(`operator code ${index} names unknown builtin operator ${builtin}`);
     if (code.version < 1) fail(`operator code ${index} (${opName(code)}) has version ${code.version}`);
     if (builtin === CUSTOM && !code.customCode) fail(`operator code ${index} is a custom op without a name`);
   });
-  model.subgraphs.forEach((subgraph, index) => {
-    checkSubgraph(model, subgraph, index);
-  });
-  for (const signature of model.signatureDefs) {
-    checkIndex(signature.subgraphIndex, model.subgraphs.length, `signature ${signature.signatureKey}'s subgraph`);
-    const tensors = model.subgraphs[signature.subgraphIndex]!.tensors.length;
-    for (const map of [...signature.inputs, ...signature.outputs]) {
-      checkIndex(map.tensorIndex, tensors, `signature ${signature.signatureKey} tensor ${map.name}`);
-    }
+  for (let index = 0; index < subgraphs; index++) checkSubgraph(model, codes, sizes, model.subgraphs(index)!, index);
+  for (let s = 0; s < model.signatureDefsLength(); s++) {
+    const signature = model.signatureDefs(s)!;
+    const key = signature.signatureKey();
+    checkIndex(signature.subgraphIndex(), subgraphs, `signature ${key}'s subgraph`);
+    const tensors = model.subgraphs(signature.subgraphIndex())!.tensorsLength();
+    const maps = [
+      ...Array.from({ length: signature.inputsLength() }, (_, i) => signature.inputs(i)!),
+      ...Array.from({ length: signature.outputsLength() }, (_, i) => signature.outputs(i)!),
+    ];
+    for (const map of maps) checkIndex(map.tensorIndex(), tensors, `signature ${key} tensor ${map.name()}`);
   }
-  for (const entry of model.metadata) checkIndex(entry.buffer, model.buffers.length, `metadata ${entry.name}'s buffer`);
+  for (let i = 0; i < model.metadataLength(); i++) {
+    const entry = model.metadata(i)!;
+    checkIndex(entry.buffer(), sizes.length, () => `metadata ${entry.name()}'s buffer`);
+  }
 };
 
-export { validateModel };
+export { CHECKED_OPTIONS, validateModel };

@@ -1,9 +1,38 @@
 import {
+  type DimensionMetadata,
   DimensionType,
+  Int32Vector,
   SparseIndexVector,
-  type SparsityParametersT,
-  type TensorT,
-} from './generated/schema_generated.js';
+  type SparsityParameters,
+  Uint8Vector,
+  Uint16Vector,
+} from './generated/reader/schema_generated.js';
+
+/** An index vector of a sparse level, whichever of the three widths it is stored in. */
+const indexValues = (
+  read: (table: Int32Vector | Uint16Vector | Uint8Vector) => Int32Vector | Uint16Vector | Uint8Vector | null,
+  type: SparseIndexVector,
+): readonly number[] | undefined => {
+  const table =
+    type === SparseIndexVector.Int32Vector
+      ? read(new Int32Vector())
+      : type === SparseIndexVector.Uint16Vector
+        ? read(new Uint16Vector())
+        : type === SparseIndexVector.Uint8Vector
+          ? read(new Uint8Vector())
+          : null;
+  if (!table) return undefined;
+  const values: number[] = [];
+  for (let i = 0; i < table.valuesLength(); i++) values.push(table.values(i)!);
+  return values;
+};
+
+const listOf = (length: number, at: (index: number) => number | null): number[] =>
+  Array.from({ length }, (_, i) => at(i)!);
+
+const isPermutation = (order: readonly number[]): boolean =>
+  order.every((value) => Number.isInteger(value) && value >= 0 && value < order.length) &&
+  new Set(order).size === order.length;
 
 /**
  * Checks a sparse tensor's TACO description (SparsityParameters) the way
@@ -14,25 +43,19 @@ import {
  *
  * Returns a description of the first problem, or undefined.
  */
-const indexValues = (vector: unknown, type: SparseIndexVector): readonly number[] | undefined => {
-  if (type === SparseIndexVector.NONE || vector === null || typeof vector !== 'object') return undefined;
-  const values = (vector as { values?: unknown }).values;
-  return Array.isArray(values) ? (values as number[]) : undefined;
-};
-
-const isPermutation = (order: readonly number[]): boolean =>
-  order.every((value) => Number.isInteger(value) && value >= 0 && value < order.length) &&
-  new Set(order).size === order.length;
-
 const checkSparsity = (
-  tensor: TensorT,
-  sparsity: SparsityParametersT,
+  shape: readonly number[],
+  sparsity: SparsityParameters,
   storedBytes: number,
   elementBytes: number,
 ): string | undefined => {
-  const shape = tensor.shape;
   const rank = shape.length;
-  const { traversalOrder, blockMap, dimMetadata } = sparsity;
+  const traversalOrder = listOf(sparsity.traversalOrderLength(), (i) => sparsity.traversalOrder(i));
+  const blockMap = listOf(sparsity.blockMapLength(), (i) => sparsity.blockMap(i));
+  const dimMetadata: DimensionMetadata[] = Array.from(
+    { length: sparsity.dimMetadataLength() },
+    (_, i) => sparsity.dimMetadata(i)!,
+  );
   const levels = traversalOrder.length;
   if (levels < rank || !isPermutation(traversalOrder))
     return `traversal order [${traversalOrder}] is not a permutation of 0..${levels - 1}`;
@@ -43,7 +66,7 @@ const checkSparsity = (
   }
   if (dimMetadata.length !== levels) return `${dimMetadata.length} dimension metadata entries for ${levels} levels`;
   // Each block dimension's size is the dense size of its metadata entry.
-  const blockSize = (b: number): number => dimMetadata[rank + b]?.denseSize ?? 0;
+  const blockSize = (b: number): number => dimMetadata[rank + b]?.denseSize() ?? 0;
   const blocked = shape.map((dim, d) => {
     const b = blockMap.indexOf(d);
     return b < 0 ? dim : dim / blockSize(b);
@@ -59,13 +82,14 @@ const checkSparsity = (
     const dim = traversalOrder[level]!;
     const expected = dim < rank ? blocked[dim]! : blockSize(dim - rank);
     const meta = dimMetadata[level]!;
-    if (meta.format === DimensionType.DENSE) {
-      if (meta.denseSize !== expected) return `level ${level} is dense of size ${meta.denseSize}, expected ${expected}`;
+    if (meta.format() === DimensionType.DENSE) {
+      if (meta.denseSize() !== expected)
+        return `level ${level} is dense of size ${meta.denseSize()}, expected ${expected}`;
       positions *= expected;
       continue;
     }
-    const segments = indexValues(meta.arraySegments, meta.arraySegmentsType);
-    const indices = indexValues(meta.arrayIndices, meta.arrayIndicesType);
+    const segments = indexValues((table) => meta.arraySegments(table), meta.arraySegmentsType());
+    const indices = indexValues((table) => meta.arrayIndices(table), meta.arrayIndicesType());
     if (!segments || !indices) return `sparse level ${level} lacks its segments or indices`;
     if (segments.length !== positions + 1)
       return `sparse level ${level} has ${segments.length} segments for ${positions} parents`;
