@@ -43,15 +43,21 @@ const decodeHalf = (half: number): number => {
 };
 
 // Every half is exactly a float32: a 256 KB table makes decoding millions of
-// weights (compression's trials, float16 I/O) a lookup.
-const HALVES = Float32Array.from({ length: 0x10000 }, (_, bits) => decodeHalf(bits));
+// weights (compression's trials, float16 I/O) a lookup. Built on first use,
+// not at import: every cold start of the predict function imports this.
+let table: Float32Array | undefined;
+const halves = (): Float32Array => {
+  table ??= Float32Array.from({ length: 0x10000 }, (_, bits) => decodeHalf(bits));
+  return table;
+};
 
 /** half bits → number. */
-const fromHalf = (half: number): number => HALVES[half & 0xffff]!;
+const fromHalf = (half: number): number => halves()[half & 0xffff]!;
 
-const halvesToFloats = (halves: Uint16Array): Float32Array => {
-  const floats = new Float32Array(halves.length);
-  for (let i = 0; i < halves.length; i++) floats[i] = HALVES[halves[i]!]!;
+const halvesToFloats = (bits: Uint16Array): Float32Array => {
+  const values = halves();
+  const floats = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) floats[i] = values[bits[i]!]!;
   return floats;
 };
 const floatsToHalves = (floats: ArrayLike<number>): Uint16Array =>
