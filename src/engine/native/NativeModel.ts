@@ -153,8 +153,9 @@ class NativeModel implements Model {
   public runAsync(inputs: Inputs): Promise<Tensor[]>;
   public runAsync<T>(inputs: Inputs, options: RunOptions<T>): Promise<T>;
   public runAsync<T>(inputs: Inputs, options?: RunOptions<T>): Promise<Tensor[] | T> {
-    // Capture the caller's stack now: a native failure arrives from the thread pool.
-    const stack = new Error().stack;
+    // Capture the caller's frames now (a native failure arrives from the thread pool), and format them
+    // only if it does: formatting is what costs, with source maps on the first one parses the bundle's map.
+    const caller = new Error();
     let prepared: { arrays: readonly Uint8Array[]; batch: number };
     try {
       const checked = this.#prepare(inputs);
@@ -168,6 +169,7 @@ class NativeModel implements Model {
         return this.#wrap(await this.#native.runAsync([...arrays], reuse));
       } catch (error) {
         const typed = toError(error);
+        const stack = caller.stack;
         if (stack) typed.stack = `${typed.name}: ${typed.message}\n${stack.split('\n').slice(1).join('\n')}`;
         throw typed;
       }
