@@ -1,18 +1,22 @@
 // Cold start of the bundled predict handler, loaded as Lambda loads it: the
-// bundle alone in a task root, the layer's modules through NODE_PATH (the
-// x86_64 layer, built here if missing), LAMBDA_TASK_ROOT set. N fresh
-// processes each: `node -e 0`; the bundle without preload (import only);
-// with PRELOAD_MODELS=face-detection (ready: what provisioned concurrency
-// pays); and the first request after ready (a 512x512 PNG to face
-// detection), beside the same request once warm.
-// Prints medians and the ratio of ready to `node -e 0` in the same run, and
-// the bundle's size.
+// bundle directory the CDK app deploys (dist/functions/predict: index.mjs
+// and its chunks) alone in a task root, the layer's modules through
+// NODE_PATH (the x86_64 layer, built here if missing), LAMBDA_TASK_ROOT and
+// the functions' own environment (infra/functionEnvironment.ts, source maps
+// on). N fresh processes each: `node -e 0`; the bundle without preload
+// (import only); with PRELOAD_MODELS=face-detection (ready: what provisioned
+// concurrency pays); and the first request after ready to face detection,
+// once with a 512x512 PNG and once with a 640x427 JPEG (separate processes,
+// so each is a first request), beside the same request once warm.
+// Prints medians, the ratio of ready to `node -e 0` in the same run, and the
+// bundle's size: what init reads (index.mjs and its static chunks) and all.
 //   npm run bench:coldstart [-- --runs 9]
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { FUNCTION_ENVIRONMENT } from '../infra/functionEnvironment.js';
 import { describeMachine } from './machine.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '9' } } });
@@ -27,8 +31,13 @@ if (!existsSync(join(layer, 'nodejs/node_modules/tflite-serverless-native')))
     stdio: 'inherit',
   });
 const taskRoot = mkdtempSync(join(tmpdir(), 'tfls-task-'));
-copyFileSync(bundle, join(taskRoot, 'index.mjs'));
-if (existsSync(`${bundle}.map`)) copyFileSync(`${bundle}.map`, join(taskRoot, 'index.mjs.map'));
+cpSync(dirname(bundle), taskRoot, { recursive: true });
+
+const PHOTOS = {
+  png: { file: 'astronaut.png', type: 'image/png', label: '512x512 PNG' },
+  jpeg: { file: 'rocket.jpg', type: 'image/jpeg', label: '640x427 JPEG' },
+} as const;
+type Photo = keyof typeof PHOTOS;
 
 // Runs in the fresh process: times since the process started (performance.timeOrigin).
 const child = join(taskRoot, 'cold.mjs');
@@ -37,11 +46,16 @@ writeFileSync(
   `
 const imported = await import(${JSON.stringify(join(taskRoot, 'index.mjs'))});
 const ready = performance.now();
+const [file, type] = process.argv.slice(2);
+if (!file) {
+  console.log(JSON.stringify({ ready }));
+  process.exit(0);
+}
 const { readFileSync } = await import('node:fs');
-const photo = readFileSync(${JSON.stringify(join(root, 'test/fixtures/images/astronaut.png'))}).toString('base64');
+const photo = readFileSync(file).toString('base64');
 const event = {
   version: '2.0', routeKey: '$default', rawPath: '/v1/models/face-detection:predict', rawQueryString: '',
-  headers: { 'content-type': 'image/png' },
+  headers: { 'content-type': type },
   requestContext: { http: { method: 'POST', path: '/v1/models/face-detection:predict' }, requestId: 'cold' },
   body: photo, isBase64Encoded: true,
 };
@@ -59,8 +73,11 @@ console.log(JSON.stringify({ ready, first, warm }));
 `,
 );
 
+// The function's environment, minus the exec wrapper: the runtime's bootstrap runs it, node here is started directly.
+const { AWS_LAMBDA_EXEC_WRAPPER: _wrapper, ...functionEnvironment } = FUNCTION_ENVIRONMENT;
 const lambdaEnv = (preload: boolean): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,
+  ...functionEnvironment,
   NODE_PATH: join(layer, 'nodejs/node_modules'),
   LAMBDA_TASK_ROOT: taskRoot,
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1769',
@@ -94,25 +111,52 @@ const median = (samples: number[]): number => {
 const empty: number[] = [];
 const importOnly: number[] = [];
 const ready: number[] = [];
-const first: number[] = [];
-const warm: number[] = [];
+const first: Record<Photo, number[]> = { png: [], jpeg: [] };
+const warm: Record<Photo, number[]> = { png: [], jpeg: [] };
 for (let i = 0; i < runs; i++) {
   empty.push((await timed(['-e', '0'], { PATH: process.env.PATH })).ms);
   // ready counts from process start inside the child; node -e 0 from spawn to exit outside: node's own exit is
   // a few ms, so the ratio slightly flatters node -e 0, never the handler.
   importOnly.push(JSON.parse((await timed([child], lambdaEnv(false))).out).ready);
-  const preloaded = JSON.parse((await timed([child], lambdaEnv(true))).out);
-  ready.push(preloaded.ready);
-  first.push(preloaded.first);
-  warm.push(preloaded.warm);
+  for (const photo of Object.keys(PHOTOS) as Photo[]) {
+    const { file, type } = PHOTOS[photo];
+    const preloaded = JSON.parse(
+      (await timed([child, join(root, 'test/fixtures/images', file), type], lambdaEnv(true))).out,
+    );
+    ready.push(preloaded.ready);
+    first[photo].push(preloaded.first);
+    warm[photo].push(preloaded.warm);
+  }
 }
+
+// What init reads: index.mjs and the chunks it imports statically (the rest load on demand).
+const staticChunks = (file: string, seen = new Set<string>()): Set<string> => {
+  seen.add(file);
+  for (const [, chunk] of readFileSync(file, 'utf8').matchAll(/from\s*"(\.\/[^"]+\.mjs)"/g)) {
+    const path = join(dirname(file), chunk!);
+    if (!seen.has(path)) staticChunks(path, seen);
+  }
+  return seen;
+};
+const kb = (bytes: number): string => `${Math.round(bytes / 1024).toLocaleString('en-US')} KB`;
+const sizeOf = (files: Iterable<string>): number => [...files].reduce((sum, file) => sum + statSync(file).size, 0);
+const everyChunk = readdirSync(join(dirname(bundle), 'chunks'))
+  .filter((name) => name.endsWith('.mjs'))
+  .map((name) => join(dirname(bundle), 'chunks', name));
+
 const f = (ms: number) => `${ms.toFixed(1)} ms`;
 console.log(`${describeMachine()}; ${runs} fresh processes each; medians`);
-console.log(`bundle: dist/functions/predict/index.mjs ${(statSync(bundle).size / 1024).toFixed(0)} KB`);
+console.log(
+  `bundle: dist/functions/predict ${kb(sizeOf(staticChunks(bundle)))} read at init (index.mjs and its static chunks), ${kb(sizeOf([bundle, ...everyChunk]))} with the chunks loaded on demand`,
+);
 console.log(`node -e 0 (spawn to exit):            ${f(median(empty))}`);
 console.log(`import, no preload (start to ready):  ${f(median(importOnly))}`);
 console.log(
   `ready with face-detection preloaded:  ${f(median(ready))}  (${(median(ready) / median(empty)).toFixed(2)}x node -e 0)`,
 );
-console.log(`  of which the model load:            ${f(median(ready) - median(importOnly))}`);
-console.log(`first request after ready:            ${f(median(first))}  (the same request warm: ${f(median(warm))})`);
+console.log(`  of which the model load and warm-up: ${f(median(ready) - median(importOnly))}`);
+for (const photo of Object.keys(PHOTOS) as Photo[]) {
+  console.log(
+    `first request after ready, ${PHOTOS[photo].label}: ${f(median(first[photo]))}  (the same request warm: ${f(median(warm[photo]))})`,
+  );
+}

@@ -5,7 +5,6 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -31,10 +30,10 @@ class TfliteInferenceService extends Construct {
   public readonly settings: ServiceSettings;
   public readonly bucket: s3.Bucket;
   public readonly layer: lambda.LayerVersion;
-  public readonly predict: NodejsFunction;
+  public readonly predict: lambda.Function;
   public readonly live: lambda.Alias;
-  public readonly ingest: NodejsFunction;
-  public readonly batch: NodejsFunction;
+  public readonly ingest: lambda.Function;
+  public readonly batch: lambda.Function;
   /** The role S3 Batch Operations assumes for backfills through the batch function (`tfls batch submit --role-arn`). */
   public readonly batchOperationsRole: iam.Role;
   public readonly deadLetters: sqs.Queue;

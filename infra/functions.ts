@@ -2,13 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { FUNCTION_ENVIRONMENT } from './functionEnvironment.js';
 import type { ServiceSettings } from './serviceProps.js';
 
-/** What the layer provides, found through NODE_PATH: never bundled. */
-const LAYER_MODULES = ['tflite-serverless-native', 'sharp', '@img/*', '@litertjs/core'];
 const ADDON = 'nodejs/node_modules/tflite-serverless-native/tflite_native.node';
 
 /** The arm64 layer (the native runtime); a clear error when it has not been built. */
@@ -28,7 +26,7 @@ const createRuntimeLayer = (scope: Construct, layerPath: string): lambda.LayerVe
 
 interface FunctionOptions {
   readonly root: string;
-  /** functions/<name>/index.ts */
+  /** dist/functions/<name>/, bundled by npm run build from functions/<name>/index.ts */
   readonly name: 'predict' | 'ingest' | 'batch';
   readonly layer: lambda.ILayerVersion;
   readonly memoryMb: number;
@@ -37,25 +35,30 @@ interface FunctionOptions {
   readonly description: string;
 }
 
+/** A handler's bundle directory; a clear error when it has not been built. */
+const bundleOf = (root: string, name: FunctionOptions['name']): lambda.Code => {
+  const directory = join(root, 'dist', 'functions', name);
+  if (!existsSync(join(directory, 'index.mjs'))) {
+    throw new Error(`the ${name} function is not bundled (no ${join(directory, 'index.mjs')}): run npm run build`);
+  }
+  return lambda.Code.fromAsset(directory);
+};
+
 /**
- * One of the project's handlers on Graviton (arm64, Node 22), bundled by the
- * local esbuild as ESM (the predict handler preloads with top-level await),
- * with the layer and its exec wrapper, which keeps XNNPACK on where
- * /sys/devices/system/cpu/possible is missing.
+ * One of the project's handlers on Graviton (arm64, Node 22): the bundle
+ * `npm run build` writes (scripts/bundle.mjs: minified ESM with its chunks,
+ * sharp's JavaScript inside, the layer's binaries outside), deployed as it
+ * is, so that what bench:coldstart and test:arm64 measure is what runs.
  */
 const createFunction = (
   scope: Construct,
   id: string,
   options: FunctionOptions,
   settings: ServiceSettings,
-): NodejsFunction =>
-  new NodejsFunction(scope, id, {
-    entry: join(options.root, 'functions', options.name, 'index.ts'),
-    projectRoot: options.root,
-    // The project's lock file when building from the repository; else the user's, found by CDK.
-    ...(existsSync(join(options.root, 'package-lock.json')) && {
-      depsLockFilePath: join(options.root, 'package-lock.json'),
-    }),
+): lambda.Function =>
+  new lambda.Function(scope, id, {
+    code: bundleOf(options.root, options.name),
+    handler: 'index.handler',
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: options.memoryMb,
@@ -63,10 +66,7 @@ const createFunction = (
     description: options.description,
     layers: [options.layer],
     environment: {
-      AWS_LAMBDA_EXEC_WRAPPER: '/opt/tfls-exec-wrapper',
-      NODE_OPTIONS: '--enable-source-maps',
-      POWERTOOLS_SERVICE_NAME: 'tflite-serverless',
-      POWERTOOLS_METRICS_NAMESPACE: 'tflite-serverless',
+      ...FUNCTION_ENVIRONMENT,
       ...(settings.threads !== undefined && { TFLITE_NUM_THREADS: String(settings.threads) }),
       ...options.environment,
     },
@@ -74,19 +74,6 @@ const createFunction = (
       retention: settings.logRetentionDays as logs.RetentionDays,
     }),
     tracing: lambda.Tracing.ACTIVE,
-    bundling: {
-      format: OutputFormat.ESM,
-      target: 'node22',
-      mainFields: ['module', 'main'],
-      sourceMap: true,
-      // Minified: a cold start compiles and evaluates every byte of it.
-      minify: true,
-      externalModules: LAYER_MODULES,
-      forceDockerBundling: false,
-      // CommonJS dependencies inside an ES module need a require.
-      banner:
-        "import { createRequire as __tflsCreateRequire } from 'node:module'; const require = __tflsCreateRequire(import.meta.url);",
-    },
   });
 
 export { createFunction, createRuntimeLayer };

@@ -1,12 +1,20 @@
 #!/usr/bin/env node
 // Bundles each Lambda handler in functions/<name>/index.ts into
-// dist/functions/<name>/index.mjs (ESM, Node 20+, sourcemap).
+// dist/functions/<name>/: index.mjs (ESM, Node 20+, minified, sourcemap) and
+// chunks/ for what it imports only when needed (the AWS SDK's S3 client for
+// an s3:// repository, the WASM engine, multipart parsing). This directory is
+// what the CDK app deploys (infra/functions.ts) and what bench:coldstart and
+// test:arm64 load: one build for all three.
 //
-// External, because they come from the Lambda layer through NODE_PATH:
-// the native addon (tflite-serverless-native), sharp and its libvips, and
-// LiteRT.js (whose .wasm files must sit next to its code).
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// External, because they come from the Lambda layer through NODE_PATH: the
+// native addon (tflite-serverless-native), sharp's prebuilt binaries
+// (@img/sharp-<platform>, with libvips), and LiteRT.js (whose .wasm files
+// must sit next to its code). sharp's JavaScript is bundled: loaded from the
+// layer it was ~60 files resolved through NODE_PATH, read and compiled one by
+// one, about 30 ms of every cold start. The layer holds the same sharp
+// version (both come from package-lock.json), which its binary requires.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -14,41 +22,73 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const EXTERNAL = [
   'tflite-serverless-native',
   'tflite-serverless-native/*',
-  'sharp',
-  '@img/*',
+  '@img/sharp-*',
   '@litertjs/core',
   '@litertjs/core/*',
 ];
+
+/**
+ * sharp first tries a binary built from source beside its own files, named by
+ * a template literal that esbuild expands into a file pattern (and fails on,
+ * finding none). Built at run time instead, the path is left to Node: it is
+ * missing, sharp's try/catch moves on to the @img/sharp-<platform> package.
+ */
+const sharpLocalBuild = {
+  name: 'sharp-local-build',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]sharp[\\/]dist[\\/]sharp\.cjs$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const pattern = /require\(`\.\.\/src\/build\/Release\//g;
+      if (!pattern.test(source)) throw new Error(`${args.path}: sharp no longer loads ../src/build/Release; revisit`);
+      return {
+        contents: `const __sharpLocalBuild = require('node:path').join(__dirname, '../src/build/Release/');\n${source.replace(pattern, 'require(__sharpLocalBuild + `')}`,
+        loader: 'js',
+      };
+    });
+  },
+};
 
 const names = readdirSync(join(root, 'functions'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name);
 
 for (const name of names) {
+  const outdir = join(root, 'dist', 'functions', name);
   const { outputFiles } = await build({
-    entryPoints: [join(root, 'functions', name, 'index.ts')],
-    outfile: join(root, 'dist', 'functions', name, 'index.mjs'),
+    entryPoints: { index: join(root, 'functions', name, 'index.ts') },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    splitting: true,
     write: false,
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'esm',
     sourcemap: true,
+    sourcesContent: false,
     // Minified: a cold start compiles and evaluates every byte of it.
     minify: true,
     legalComments: 'none',
     external: EXTERNAL,
-    // CommonJS dependencies inside an ES module need a require.
+    plugins: [sharpLocalBuild],
+    // CommonJS dependencies inside an ES module need a require (each chunk is its own module).
     banner: {
       js: "import { createRequire as __tflsCreateRequire } from 'node:module'; const require = __tflsCreateRequire(import.meta.url);",
     },
     logLevel: 'warning',
   });
   // Each file beside, then renamed over: a running process never reads half a bundle.
+  const written = new Set();
   for (const file of outputFiles) {
     mkdirSync(dirname(file.path), { recursive: true });
     writeFileSync(`${file.path}.${process.pid}.tmp`, file.contents);
     renameSync(`${file.path}.${process.pid}.tmp`, file.path);
+    written.add(file.path);
   }
-  console.log(`bundled dist/functions/${name}/index.mjs`);
+  // Chunks of an earlier build (their names carry a content hash) would ship with the next deploy.
+  const chunks = join(outdir, 'chunks');
+  for (const file of readdirSync(chunks)) if (!written.has(join(chunks, file))) rmSync(join(chunks, file));
+  const files = outputFiles.filter((file) => file.path.endsWith('.mjs'));
+  console.log(`bundled ${relative(root, outdir)}/ (index.mjs and ${files.length - 1} chunks)`);
 }

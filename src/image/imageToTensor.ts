@@ -1,21 +1,11 @@
-import { createRequire } from 'node:module';
-import type { Sharp, SharpOptions } from 'sharp';
+import type { Sharp } from 'sharp';
 import { allocate, type TypedArray } from '../dtypes.js';
 import type { TensorInfo } from '../engine/types.js';
 import { InputError, PayloadTooLargeError, UnprocessableError } from '../errors.js';
 import { toHalf } from '../float16.js';
 import type { ImageInputSpec } from '../manifest/types.js';
 import type { ImageTransform } from './geometry.js';
-
-// sharp is loaded through require so that on Lambda it resolves from the
-// layer through NODE_PATH, which ESM imports ignore.
-const require = createRequire(import.meta.url);
-const sharp = require('sharp') as ((input: Uint8Array, options?: SharpOptions) => Sharp) & {
-  cache(options: boolean): unknown;
-};
-// Every request's image is new: libvips' operation cache would only hold on to
-// the memory of the last large ones.
-sharp.cache(false);
+import { sharp } from './sharp.js';
 
 /** Formats a request may carry; SVG and PDF (rendered by librsvg/poppler) are refused. */
 const FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);

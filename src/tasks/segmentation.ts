@@ -1,13 +1,9 @@
-import { createRequire } from 'node:module';
-import type { Sharp, SharpOptions } from 'sharp';
 import type { Tensor, TensorInfo } from '../engine/types.js';
 import { InferenceError } from '../errors.js';
 import type { ImageTransform } from '../image/geometry.js';
+import { sharp } from '../image/sharp.js';
 import type { ModelManifest } from '../manifest/types.js';
 import { activate, pickOutput, realValues } from './outputs.js';
-
-const require = createRequire(import.meta.url);
-const sharp = require('sharp') as (input?: Uint8Array, options?: SharpOptions) => Sharp;
 
 interface SegmentationResult {
   /** A grayscale PNG, base64: the probability × 255 for one class, else each pixel's class index. */

@@ -115,10 +115,10 @@ beforeAll(async () => {
   if (!ARM64_NODE)
     throw new Error('run these tests with npm run test:arm64, which provides Node for arm64 and the layers');
   work = mkdtempSync(join(tmpdir(), 'tfls-arm64-'));
-  // /var/task: the bundle alone, so that nothing resolves from the project's node_modules.
+  // /var/task: the bundle directory alone (index.mjs and its chunks), so that nothing resolves from the
+  // project's node_modules.
   task = join(work, 'task');
-  mkdirSync(task);
-  copyFileSync(join(root, 'dist/functions/predict/index.mjs'), join(task, 'index.mjs'));
+  cpSync(join(root, 'dist/functions/predict'), task, { recursive: true });
   repository = join(work, 'models');
   mkdirSync(join(repository, 'hands/1'), { recursive: true });
   copyFileSync(mediapipe.handLandmarkFull, join(repository, 'hands/1/model.tflite'));

@@ -26,9 +26,12 @@ describe('the functions and the layer', () => {
     expect(all).toHaveLength(3);
     for (const fn of all) {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
+      // The bundle npm run build writes (dist/functions/<name>/index.mjs), as bench:coldstart measures it.
+      expect(fn.Properties.Handler).toBe('index.handler');
       expect(fn.Properties.Layers).toHaveLength(1);
       expect(fn.Properties.Environment.Variables).toMatchObject({
         AWS_LAMBDA_EXEC_WRAPPER: '/opt/tfls-exec-wrapper',
+        NODE_OPTIONS: '--enable-source-maps',
         MODEL_REPOSITORY: { 'Fn::Join': ['', ['s3://', { Ref: expect.stringMatching(/^ServiceModels/) }, '/models']] },
       });
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
