@@ -1,16 +1,28 @@
-import busboy from 'busboy';
+import type busboy from 'busboy';
 import { InputError } from '../errors.js';
 import type { HttpRequest } from './request.js';
 
 /** Field names a multipart request may carry images under. */
 const IMAGE_FIELD = /^images?(\[\])?$/;
 
+// busboy is loaded with the first multipart request (a chunk of the bundle): the other requests and
+// every cold start do without it.
+let parserFactory: Promise<typeof busboy> | undefined;
+
 /** The image files of a multipart/form-data body, in order. */
-const multipartImages = (request: HttpRequest, maxFiles: number): Promise<Uint8Array[]> =>
-  new Promise((resolve, reject) => {
+const multipartImages = async (request: HttpRequest, maxFiles: number): Promise<Uint8Array[]> => {
+  parserFactory ??= import('busboy').then(
+    (module) => module.default,
+    (error: unknown) => {
+      parserFactory = undefined;
+      throw error;
+    },
+  );
+  const createParser = await parserFactory;
+  return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({
+      parser = createParser({
         headers: { 'content-type': request.headers['content-type'] ?? '' },
         limits: { files: maxFiles + 1, fields: 100 },
       });
@@ -42,5 +54,6 @@ const multipartImages = (request: HttpRequest, maxFiles: number): Promise<Uint8A
     });
     parser.end(request.body);
   });
+};
 
 export { multipartImages };
