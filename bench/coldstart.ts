@@ -10,7 +10,8 @@
 // so each is a first request), beside the same request once warm.
 // Prints medians, the ratio of ready to `node -e 0` in the same run, and the
 // bundle's size: what init reads (index.mjs and its static chunks) and all.
-//   npm run bench:coldstart [-- --runs 9]
+//   npm run bench:coldstart [-- --runs 9] [--node /path/to/node] [--bundle DIR]
+// --node: the fresh processes' Node (Lambda runs 22); --bundle: another build's dist/functions/predict, to compare.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,10 +20,14 @@ import { parseArgs } from 'node:util';
 import { FUNCTION_ENVIRONMENT } from '../infra/functionEnvironment.js';
 import { describeMachine } from './machine.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '9' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '9' }, node: { type: 'string' }, bundle: { type: 'string' } },
+});
 const runs = Number(values.runs);
+const node = values.node ?? process.execPath;
+const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
 const root = join(import.meta.dirname, '..');
-const bundle = join(root, 'dist/functions/predict/index.mjs');
+const bundle = join(values.bundle ?? join(root, 'dist/functions/predict'), 'index.mjs');
 const layer = join(root, 'dist/layer/x86_64');
 if (!existsSync(bundle)) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 if (!existsSync(join(layer, 'nodejs/node_modules/tflite-serverless-native')))
@@ -93,7 +98,7 @@ const lambdaEnv = (preload: boolean): NodeJS.ProcessEnv => ({
 const timed = (args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; out: string }> =>
   new Promise((resolve, reject) => {
     const started = performance.now();
-    const process_ = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const process_ = spawn(node, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     process_.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -140,14 +145,15 @@ const staticChunks = (file: string, seen = new Set<string>()): Set<string> => {
 };
 const kb = (bytes: number): string => `${Math.round(bytes / 1024).toLocaleString('en-US')} KB`;
 const sizeOf = (files: Iterable<string>): number => [...files].reduce((sum, file) => sum + statSync(file).size, 0);
-const everyChunk = readdirSync(join(dirname(bundle), 'chunks'))
+const chunkDirectory = join(dirname(bundle), 'chunks');
+const everyChunk = (existsSync(chunkDirectory) ? readdirSync(chunkDirectory) : [])
   .filter((name) => name.endsWith('.mjs'))
-  .map((name) => join(dirname(bundle), 'chunks', name));
+  .map((name) => join(chunkDirectory, name));
 
 const f = (ms: number) => `${ms.toFixed(1)} ms`;
-console.log(`${describeMachine()}; ${runs} fresh processes each; medians`);
+console.log(`${describeMachine()}; ${runs} fresh processes each of Node ${nodeVersion}; medians`);
 console.log(
-  `bundle: dist/functions/predict ${kb(sizeOf(staticChunks(bundle)))} read at init (index.mjs and its static chunks), ${kb(sizeOf([bundle, ...everyChunk]))} with the chunks loaded on demand`,
+  `bundle: ${dirname(bundle)} ${kb(sizeOf(staticChunks(bundle)))} read at init (index.mjs and its static chunks), ${kb(sizeOf([bundle, ...everyChunk]))} with the chunks loaded on demand`,
 );
 console.log(`node -e 0 (spawn to exit):            ${f(median(empty))}`);
 console.log(`import, no preload (start to ready):  ${f(median(importOnly))}`);

@@ -2,18 +2,20 @@
 // Bundles each Lambda handler in functions/<name>/index.ts into
 // dist/functions/<name>/: index.mjs (ESM, Node 20+, minified, sourcemap) and
 // chunks/ for what it imports only when needed (the AWS SDK's S3 client for
-// an s3:// repository, the WASM engine, multipart parsing). This directory is
+// an s3:// repository, multipart parsing). This directory is
 // what the CDK app deploys (infra/functions.ts) and what bench:coldstart and
 // test:arm64 load: one build for all three.
 //
 // External, because they come from the Lambda layer through NODE_PATH: the
 // native addon (tflite-serverless-native), sharp's prebuilt binaries
 // (@img/sharp-<platform>, with libvips), and LiteRT.js (whose .wasm files
-// must sit next to its code). sharp's JavaScript is bundled: loaded from the
-// layer it was ~60 files resolved through NODE_PATH, read and compiled one by
-// one, about 30 ms of every cold start. The layer holds the same sharp
-// version (both come from package-lock.json), which its binary requires.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// must sit next to its code). sharp's JavaScript (its ES module build) is
+// bundled: loaded from the layer it was ~60 files resolved through NODE_PATH,
+// read and compiled one by one, about 30 ms of every cold start. It finds its
+// binary with a require of its own (createRequire), which Node resolves
+// through NODE_PATH at run time; the layer holds the same sharp version (both
+// come from package-lock.json), which that binary requires.
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -26,27 +28,6 @@ const EXTERNAL = [
   '@litertjs/core',
   '@litertjs/core/*',
 ];
-
-/**
- * sharp first tries a binary built from source beside its own files, named by
- * a template literal that esbuild expands into a file pattern (and fails on,
- * finding none). Built at run time instead, the path is left to Node: it is
- * missing, sharp's try/catch moves on to the @img/sharp-<platform> package.
- */
-const sharpLocalBuild = {
-  name: 'sharp-local-build',
-  setup(builder) {
-    builder.onLoad({ filter: /[\\/]sharp[\\/]dist[\\/]sharp\.cjs$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      const pattern = /require\(`\.\.\/src\/build\/Release\//g;
-      if (!pattern.test(source)) throw new Error(`${args.path}: sharp no longer loads ../src/build/Release; revisit`);
-      return {
-        contents: `const __sharpLocalBuild = require('node:path').join(__dirname, '../src/build/Release/');\n${source.replace(pattern, 'require(__sharpLocalBuild + `')}`,
-        loader: 'js',
-      };
-    });
-  },
-};
 
 const names = readdirSync(join(root, 'functions'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
@@ -71,7 +52,6 @@ for (const name of names) {
     minify: true,
     legalComments: 'none',
     external: EXTERNAL,
-    plugins: [sharpLocalBuild],
     // CommonJS dependencies inside an ES module need a require (each chunk is its own module).
     banner: {
       js: "import { createRequire as __tflsCreateRequire } from 'node:module'; const require = __tflsCreateRequire(import.meta.url);",
