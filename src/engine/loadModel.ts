@@ -3,7 +3,7 @@ import { ConfigError, ModelFormatError, ModelLoadError, type TflsError, Unsuppor
 import { BuiltinOperator } from '../tflite/generated/reader/schema_generated.js';
 import { readMetadata } from '../tflite/metadata.js';
 import { builtinCode, readCode } from '../tflite/opcodes.js';
-import { type ModelFile, openModel } from '../tflite/openModel.js';
+import { type ModelFile, malformed, openModel } from '../tflite/openModel.js';
 import { chooseEngine } from './chooseEngine.js';
 import { ModelPool } from './ModelPool.js';
 import { getBinding } from './native/binding.js';
@@ -25,22 +25,28 @@ const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'wasm'];
 
 // TFLite 2.9 crashes re-preparing DENSIFY after an input resize.
 const resizeBlocker = (file: ModelFile): string | undefined => {
-  for (let i = 0; i < file.root.operatorCodesLength(); i++) {
-    if (builtinCode(readCode(file.root.operatorCodes(i)!)) === BuiltinOperator.DENSIFY)
-      return 'it densifies sparse weights (DENSIFY), which TFLite 2.9 cannot re-prepare at a new shape';
+  try {
+    for (let i = 0; i < file.root.operatorCodesLength(); i++) {
+      if (builtinCode(readCode(file.root.operatorCodes(i)!)) === BuiltinOperator.DENSIFY)
+        return 'it densifies sparse weights (DENSIFY), which TFLite 2.9 cannot re-prepare at a new shape';
+    }
+    return undefined;
+  } catch (error) {
+    // These reads share the file's read budget with validation, which a hostile file may have exhausted.
+    throw malformed(error);
   }
-  return undefined;
 };
 
 const loadNative = (bytes: Uint8Array, file: ModelFile, options: LoadOptions): NativeModel => {
   const binding = getBinding();
+  const blocker = resizeBlocker(file);
   const native = new binding.NativeModel(bytes, {
     threads: resolveThreads(options.threads),
     xnnpack: options.xnnpack ?? true,
     maxTensorBytes: options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES,
     quiet: !nativeLogs.verbose,
   });
-  return new NativeModel(native, resizeBlocker(file));
+  return new NativeModel(native, blocker);
 };
 
 const readSource = async (source: Uint8Array | string): Promise<Uint8Array> => {

@@ -1,5 +1,5 @@
 import { ModelFormatError } from '../errors.js';
-import type { ModelFile } from '../tflite/openModel.js';
+import { type ModelFile, malformed } from '../tflite/openModel.js';
 import { schemaTypeBytes } from '../tflite/tensorTypes.js';
 
 const MB = 1024 * 1024;
@@ -34,7 +34,13 @@ const declaredTensorBytes = (file: ModelFile): number => {
  * trying, so `auto` does not fall back to WASM and fill its heap instead.
  */
 const checkTensorBudget = (file: ModelFile, maxBytes: number): void => {
-  const bytes = declaredTensorBytes(file);
+  let bytes: number;
+  try {
+    bytes = declaredTensorBytes(file);
+  } catch (error) {
+    // The reads share the file's read budget with validation: a hostile file may exhaust it here.
+    throw malformed(error);
+  }
   if (bytes >= maxBytes)
     throw new ModelFormatError(
       `the model's tensors would take ${size(bytes)}, at or over the limit of ${size(maxBytes)}`,
