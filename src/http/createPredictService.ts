@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { ServerConfig } from '../config/serverConfig.js';
 import { TflsError } from '../errors.js';
+import { loadSharp } from '../image/sharp.js';
 import { LocalModelSource } from '../repository/LocalModelSource.js';
 import { lazyS3Source } from '../repository/lazyS3Source.js';
 import { ModelRepository } from '../repository/ModelRepository.js';
@@ -119,7 +120,8 @@ const createPredictService = (config: ServerConfig): PredictService => {
     predictions,
     serve: (request) => respond(() => request, request.path, request.requestId),
     preload: async () => {
-      await repository.preload(config.preloadModels);
+      // sharp loads (CPU) while the models download (S3's latency); warming up needs both.
+      await Promise.all([repository.preload(config.preloadModels), loadSharp()]);
       await warmUp(repository, config.preloadModels, config.imageTimeoutSeconds);
     },
   };

@@ -5,7 +5,7 @@ import { InputError, PayloadTooLargeError, UnprocessableError } from '../errors.
 import { toHalf } from '../float16.js';
 import type { ImageInputSpec } from '../manifest/types.js';
 import type { ImageTransform } from './geometry.js';
-import { sharp } from './sharp.js';
+import { loadSharp } from './sharp.js';
 
 /** Formats a request may carry; SVG and PDF (rendered by librsvg/poppler) are refused. */
 const FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
@@ -66,6 +66,7 @@ const imageToTensor = async (
 ): Promise<ImageTensor> => {
   const { maxPixels } = limits;
   const { width, height, channels } = imageShape(info);
+  const sharp = await loadSharp();
   const started = performance.now();
   let metadata: Awaited<ReturnType<Sharp['metadata']>>;
   try {
@@ -145,8 +146,8 @@ const imageToTensor = async (
 };
 
 /** A gray PNG of width x height, made with the same sharp the pipeline decodes with. */
-const grayPng = (width: number, height: number): Promise<Buffer> =>
-  sharp(new Uint8Array(width * height * 3).fill(128), { raw: { width, height, channels: 3 } })
+const grayPng = async (width: number, height: number): Promise<Buffer> =>
+  (await loadSharp())(new Uint8Array(width * height * 3).fill(128), { raw: { width, height, channels: 3 } })
     .png()
     .toBuffer();
 

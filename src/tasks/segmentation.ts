@@ -1,7 +1,7 @@
 import type { Tensor, TensorInfo } from '../engine/types.js';
 import { InferenceError } from '../errors.js';
 import type { ImageTransform } from '../image/geometry.js';
-import { sharp } from '../image/sharp.js';
+import { loadSharp } from '../image/sharp.js';
 import type { ModelManifest } from '../manifest/types.js';
 import { activate, pickOutput, realValues } from './outputs.js';
 
@@ -68,6 +68,7 @@ const encodeMask = async (
   // The model's canvas, in source pixels.
   const canvasWidth = Math.max(1, Math.round(transform.inputWidth / transform.scaleX));
   const canvasHeight = Math.max(1, Math.round(transform.inputHeight / transform.scaleY));
+  const sharp = await loadSharp();
   const canvas = await sharp(mask, { raw: { width, height, channels: 1 } })
     .resize(canvasWidth, canvasHeight, { fit: 'fill', kernel: classes === 1 ? 'linear' : 'nearest' })
     // sharp would otherwise hand back three channels.
