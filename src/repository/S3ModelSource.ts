@@ -66,11 +66,12 @@ class S3ModelSource implements ModelSource {
     if (etag === undefined) throw new Error(`s3://${this.#store.bucket}/${key} does not exist`);
     const directory = join(this.cacheDir, name, String(version), etag || 'no-etag');
     const modelPath = join(directory, 'model.tflite');
-    const cached = await readFile(join(directory, 'complete'), 'utf8').then(
-      (text) => text === etag,
-      () => false,
-    );
-    if (!cached) {
+    const download = async (): Promise<void> => {
+      const cached = await readFile(join(directory, 'complete'), 'utf8').then(
+        (text) => text === etag,
+        () => false,
+      );
+      if (cached) return;
       await mkdir(directory, { recursive: true });
       const object = await this.#store.get(key, { ifMatch: etag });
       if (!object) throw new Error(`s3://${this.#store.bucket}/${key} changed or disappeared while it was fetched`);
@@ -78,8 +79,12 @@ class S3ModelSource implements ModelSource {
       await writeFile(temporary, object.bytes);
       await rename(temporary, modelPath);
       await writeFile(join(directory, 'complete'), etag);
-    }
-    const manifestText = await this.#store.getText(this.#key(name, version, 'model.json'));
+    };
+    // model.json beside the model, not after it: one round trip fewer in every cold start's preload.
+    const [, manifestText] = await Promise.all([
+      download(),
+      this.#store.getText(this.#key(name, version, 'model.json')),
+    ]);
     const manifest = parseManifestText(manifestText, name, version);
     return {
       modelPath,
