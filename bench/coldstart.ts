@@ -7,17 +7,20 @@
 // (import only); with PRELOAD_MODELS=face-detection (ready: what provisioned
 // concurrency pays); and the first request after ready to face detection,
 // once with a 512x512 PNG and once with a 640x427 JPEG (separate processes,
-// so each is a first request), beside the same request once warm.
+// so each is a first request), beside the same request once warm; and ready
+// with the model in an S3 repository, as deployed (s3rver on loopback, a
+// fresh download cache per process), which loads the SDK's chunk.
 // Prints medians, the ratio of ready to `node -e 0` in the same run, and the
 // bundle's size: what init reads (index.mjs and its static chunks) and all.
 //   npm run bench:coldstart [-- --runs 9] [--node /path/to/node] [--bundle DIR]
 // --node: the fresh processes' Node (Lambda runs 22); --bundle: another build's dist/functions/predict, to compare.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FUNCTION_ENVIRONMENT } from '../infra/functionEnvironment.js';
+import { startS3 } from '../test/helpers/s3.js';
 import { describeMachine } from './machine.js';
 
 const { values } = parseArgs({
@@ -78,9 +81,16 @@ console.log(JSON.stringify({ ready, first, warm }));
 `,
 );
 
+// The S3 repository: face-detection's version directory uploaded as the deployed bucket holds it.
+const BUCKET = 'bench-coldstart';
+const s3 = await startS3([BUCKET]);
+const version = join(root, 'models/face-detection/1');
+for (const name of readdirSync(version))
+  await s3.put(BUCKET, `models/face-detection/1/${name}`, readFileSync(join(version, name)));
+
 // The function's environment, minus the exec wrapper: the runtime's bootstrap runs it, node here is started directly.
 const { AWS_LAMBDA_EXEC_WRAPPER: _wrapper, ...functionEnvironment } = FUNCTION_ENVIRONMENT;
-const lambdaEnv = (preload: boolean): NodeJS.ProcessEnv => ({
+const lambdaEnv = (preload: boolean, repository = join(root, 'models')): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,
   ...functionEnvironment,
   NODE_PATH: join(layer, 'nodejs/node_modules'),
@@ -88,7 +98,7 @@ const lambdaEnv = (preload: boolean): NodeJS.ProcessEnv => ({
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1769',
   AWS_LAMBDA_FUNCTION_NAME: 'tflite-serverless-predict',
   AWS_REGION: 'us-east-1',
-  MODEL_REPOSITORY: join(root, 'models'),
+  MODEL_REPOSITORY: repository,
   POWERTOOLS_LOG_LEVEL: 'ERROR',
   POWERTOOLS_METRICS_DISABLED: 'true',
   ...(preload && { PRELOAD_MODELS: 'face-detection' }),
@@ -113,9 +123,19 @@ const median = (samples: number[]): number => {
   return sorted[Math.floor(sorted.length / 2)]!;
 };
 
+/** The S3 repository's environment: s3rver's endpoint and credentials, and a download cache of its own. */
+const s3Env = (cacheDir: string): NodeJS.ProcessEnv => ({
+  ...lambdaEnv(true, `s3://${BUCKET}/models`),
+  AWS_ENDPOINT_URL_S3: s3.endpoint,
+  AWS_ACCESS_KEY_ID: 'S3RVER',
+  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  MODEL_CACHE_DIR: cacheDir,
+});
+
 const empty: number[] = [];
 const importOnly: number[] = [];
 const ready: number[] = [];
+const readyFromS3: number[] = [];
 const first: Record<Photo, number[]> = { png: [], jpeg: [] };
 const warm: Record<Photo, number[]> = { png: [], jpeg: [] };
 for (let i = 0; i < runs; i++) {
@@ -132,7 +152,11 @@ for (let i = 0; i < runs; i++) {
     first[photo].push(preloaded.first);
     warm[photo].push(preloaded.warm);
   }
+  const cacheDir = mkdtempSync(join(tmpdir(), 'tfls-coldstart-cache-'));
+  readyFromS3.push(JSON.parse((await timed([child], s3Env(cacheDir))).out).ready);
+  rmSync(cacheDir, { recursive: true, force: true });
 }
+await s3.close();
 
 // What init reads: index.mjs and the chunks it imports statically (the rest load on demand).
 const staticChunks = (file: string, seen = new Set<string>()): Set<string> => {
@@ -161,6 +185,9 @@ console.log(
   `ready with face-detection preloaded:  ${f(median(ready))}  (${(median(ready) / median(empty)).toFixed(2)}x node -e 0)`,
 );
 console.log(`  of which the model load and warm-up: ${f(median(ready) - median(importOnly))}`);
+console.log(
+  `ready, face-detection from S3 (s3rver): ${f(median(readyFromS3))}  (${(median(readyFromS3) / median(empty)).toFixed(2)}x node -e 0)`,
+);
 for (const photo of Object.keys(PHOTOS) as Photo[]) {
   console.log(
     `first request after ready, ${PHOTOS[photo].label}: ${f(median(first[photo]))}  (the same request warm: ${f(median(warm[photo]))})`,
