@@ -11,7 +11,8 @@
 // with the model in an S3 repository, as deployed (s3rver on loopback, a
 // fresh download cache per process), which loads the SDK's chunk.
 // Prints medians, the ratio of ready to `node -e 0` in the same run, and the
-// bundle's size: what init reads (index.mjs and its static chunks) and all.
+// bundle's size: what is imported statically (index.mjs and its static
+// chunks) and all of it.
 //   npm run bench:coldstart [-- --runs 9] [--node /path/to/node] [--bundle DIR]
 // --node: the fresh processes' Node (Lambda runs 22); --bundle: another build's dist/functions/predict, to compare.
 import { execFileSync, spawn } from 'node:child_process';
@@ -177,7 +178,7 @@ const everyChunk = (existsSync(chunkDirectory) ? readdirSync(chunkDirectory) : [
 const f = (ms: number) => `${ms.toFixed(1)} ms`;
 console.log(`${describeMachine()}; ${runs} fresh processes each of Node ${nodeVersion}; medians`);
 console.log(
-  `bundle: ${dirname(bundle)} ${kb(sizeOf(staticChunks(bundle)))} read at init (index.mjs and its static chunks), ${kb(sizeOf([bundle, ...everyChunk]))} with the chunks loaded on demand`,
+  `bundle: ${dirname(bundle)} ${kb(sizeOf(staticChunks(bundle)))} imported statically (index.mjs and its static chunks), ${kb(sizeOf([bundle, ...everyChunk]))} with the chunks imported when needed (sharp's during init, the S3 client's for an s3:// repository, busboy's for multipart)`,
 );
 console.log(`node -e 0 (spawn to exit):            ${f(median(empty))}`);
 console.log(`import, no preload (start to ready):  ${f(median(importOnly))}`);
