@@ -15,7 +15,7 @@
 // binary with a require of its own (createRequire), which Node resolves
 // through NODE_PATH at run time; the layer holds the same sharp version (both
 // come from package-lock.json), which that binary requires.
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -68,7 +68,8 @@ for (const name of names) {
   }
   // Chunks of an earlier build (their names carry a content hash) would ship with the next deploy.
   const chunks = join(outdir, 'chunks');
-  for (const file of readdirSync(chunks)) if (!written.has(join(chunks, file))) rmSync(join(chunks, file));
+  for (const file of existsSync(chunks) ? readdirSync(chunks) : [])
+    if (!written.has(join(chunks, file))) rmSync(join(chunks, file));
   const files = outputFiles.filter((file) => file.path.endsWith('.mjs'));
   console.log(`bundled ${relative(root, outdir)}/ (index.mjs and ${files.length - 1} chunks)`);
 }
