@@ -10,6 +10,7 @@ import {
   ProcessUnitOptions,
 } from './generated/reader/metadata_schema_generated.js';
 import type { ModelFile } from './openModel.js';
+import { vectorOf } from './vectorOf.js';
 
 /** What TFLite Metadata (the TFLITE_METADATA buffer, schema M001) says that a server can use. */
 interface MetadataSummary {
@@ -24,9 +25,6 @@ const METADATA_NAME = 'TFLITE_METADATA';
 /** A flatbuffer string field, which the object API gives as a string or as bytes. */
 const flatText = (value: string | Uint8Array | null): string | null =>
   value === null ? null : typeof value === 'string' ? value : new TextDecoder().decode(value);
-
-const listOf = <T>(length: number, at: (index: number) => T | null): T[] =>
-  Array.from({ length }, (_, i) => at(i)).filter((item): item is T => item !== null);
 
 const labelsFrom = (files: readonly AssociatedFile[], trailer: Uint8Array): string[] | null => {
   const labelFile = files.find((file) => file.type() === AssociatedFileType.TENSOR_AXIS_LABELS);
@@ -48,22 +46,22 @@ const summarize = (bytes: Uint8Array, trailer: Uint8Array): MetadataSummary | nu
   const metadata = ModelMetadata.getRootAsModelMetadata(new CheckedByteBuffer(bytes, bytes.length * 8 + 100_000));
   const subgraph = metadata.subgraphMetadata(0);
   const input = subgraph?.inputTensorMetadata(0);
-  const unit = listOf(input?.processUnitsLength() ?? 0, (i) => input!.processUnits(i)).find(
+  const unit = vectorOf(input?.processUnitsLength() ?? 0, (i) => input!.processUnits(i)).find(
     (candidate) => candidate.optionsType() === ProcessUnitOptions.NormalizationOptions,
   );
   const normalization = unit?.options(new NormalizationOptions()) as NormalizationOptions | null | undefined;
-  const outputs = listOf(subgraph?.outputTensorMetadataLength() ?? 0, (i) => subgraph!.outputTensorMetadata(i));
+  const outputs = vectorOf(subgraph?.outputTensorMetadataLength() ?? 0, (i) => subgraph!.outputTensorMetadata(i));
   const files = [
-    ...outputs.flatMap((tensor) => listOf(tensor.associatedFilesLength(), (i) => tensor.associatedFiles(i))),
-    ...listOf(subgraph?.associatedFilesLength() ?? 0, (i) => subgraph!.associatedFiles(i)),
-    ...listOf(metadata.associatedFilesLength(), (i) => metadata.associatedFiles(i)),
+    ...outputs.flatMap((tensor) => vectorOf(tensor.associatedFilesLength(), (i) => tensor.associatedFiles(i))),
+    ...vectorOf(subgraph?.associatedFilesLength() ?? 0, (i) => subgraph!.associatedFiles(i)),
+    ...vectorOf(metadata.associatedFilesLength(), (i) => metadata.associatedFiles(i)),
   ];
   return {
     name: metadata.name(),
     normalization: normalization
       ? {
-          mean: listOf(normalization.meanLength(), (i) => normalization.mean(i)),
-          std: listOf(normalization.stdLength(), (i) => normalization.std(i)),
+          mean: vectorOf(normalization.meanLength(), (i) => normalization.mean(i)),
+          std: vectorOf(normalization.stdLength(), (i) => normalization.std(i)),
         }
       : null,
     labels: labelsFrom(files, trailer),
@@ -73,7 +71,7 @@ const summarize = (bytes: Uint8Array, trailer: Uint8Array): MetadataSummary | nu
 /** The model's metadata, or null when it has none (or none that parses). */
 const readMetadata = (file: ModelFile): MetadataSummary | null => {
   const { root } = file;
-  const entry = listOf(root.metadataLength(), (i) => root.metadata(i)).find((m) => m.name() === METADATA_NAME);
+  const entry = vectorOf(root.metadataLength(), (i) => root.metadata(i)).find((m) => m.name() === METADATA_NAME);
   if (!entry) return null;
   try {
     return summarize(root.buffers(entry.buffer())?.dataArray() ?? new Uint8Array(0), file.trailer);

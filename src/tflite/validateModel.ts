@@ -18,6 +18,7 @@ import { arityProblem } from './opArity.js';
 import { builtinCode, CUSTOM, MAX_BUILTIN, type OpCode, opName, readCode } from './opcodes.js';
 import { schemaTypeBytes, schemaTypeName } from './tensorTypes.js';
 import { checkSparsity } from './validateSparsity.js';
+import { vectorOf } from './vectorOf.js';
 
 // Beyond these no real model goes, and TFLite would try to allocate them.
 const MAX_TENSOR_BYTES = 2 ** 31 - 1;
@@ -95,9 +96,6 @@ const checkIndex = (value: number, count: number, what: string | (() => string),
   if (!Number.isInteger(value) || value < 0 || value >= count)
     fail(`${typeof what === 'string' ? what : what()} is ${value}, outside 0..${count - 1}`);
 };
-
-const ints = (length: number, at: (index: number) => number | null): number[] =>
-  Array.from({ length }, (_, i) => at(i)!);
 
 /** Bytes a model buffer holds inside the flatbuffer (0 for the sentinel, offset-stored or missing buffers). */
 const storedBytes = (model: Model, index: number): number => model.buffers(index)?.dataLength() ?? 0;
@@ -186,12 +184,12 @@ const checkDataflow = (
   operators: readonly { readonly code: OpCode; readonly inputs: number[]; readonly outputs: number[] }[],
   where: string,
 ): void => {
-  const ready = new Set<number>(ints(subgraph.inputsLength(), (i) => subgraph.inputs(i)));
+  const ready = new Set<number>(vectorOf(subgraph.inputsLength(), (i) => subgraph.inputs(i)));
   for (let i = 0; i < subgraph.tensorsLength(); i++) {
     const tensor = subgraph.tensors(i)!;
     if (tensor.isVariable() || sizes[tensor.buffer()]! > 0) ready.add(i);
   }
-  const outputs = ints(subgraph.outputsLength(), (i) => subgraph.outputs(i));
+  const outputs = vectorOf(subgraph.outputsLength(), (i) => subgraph.outputs(i));
   const consumed = new Set<number>(outputs);
   for (const op of operators) for (const input of op.inputs) consumed.add(input);
   operators.forEach((op, opIndex) => {
@@ -229,22 +227,23 @@ const checkSubgraph = (
   for (let i = 0; i < tensors; i++) checkTensor(sizes, subgraph.tensors(i)!, where);
   for (let i = 0; i < subgraph.inputsLength(); i++) checkIndex(subgraph.inputs(i)!, tensors, `${where} input`);
   for (let i = 0; i < subgraph.outputsLength(); i++) checkIndex(subgraph.outputs(i)!, tensors, `${where} output`);
-  const operators = Array.from({ length: subgraph.operatorsLength() }, (_, opIndex) => {
-    const op = subgraph.operators(opIndex)!;
-    const what = `${where} operator ${opIndex}`;
-    checkIndex(op.opcodeIndex(), model.operatorCodesLength(), `${what}'s opcode index`);
-    const inputs = ints(op.inputsLength(), (i) => op.inputs(i));
-    const outputs = ints(op.outputsLength(), (i) => op.outputs(i));
-    for (const input of inputs) checkIndex(input, tensors, `${what} input`, true);
-    for (const output of outputs) checkIndex(output, tensors, `${what} output`, true);
-    for (let i = 0; i < op.intermediatesLength(); i++)
-      checkIndex(op.intermediates(i)!, tensors, `${what} intermediate`);
-    const code = codes[op.opcodeIndex()]!;
-    const arity = arityProblem(builtinCode(code), inputs, outputs);
-    if (arity) fail(`${what} (${opName(code)}) ${arity}`);
-    checkOptions(model, op, () => `${what} (${opName(code)})`);
-    return { code, inputs, outputs };
-  });
+  const operators = vectorOf(subgraph.operatorsLength(), (opIndex) => subgraph.operators(opIndex)).map(
+    (op, opIndex) => {
+      const what = `${where} operator ${opIndex}`;
+      checkIndex(op.opcodeIndex(), model.operatorCodesLength(), `${what}'s opcode index`);
+      const inputs = vectorOf(op.inputsLength(), (i) => op.inputs(i));
+      const outputs = vectorOf(op.outputsLength(), (i) => op.outputs(i));
+      for (const input of inputs) checkIndex(input, tensors, `${what} input`, true);
+      for (const output of outputs) checkIndex(output, tensors, `${what} output`, true);
+      for (let i = 0; i < op.intermediatesLength(); i++)
+        checkIndex(op.intermediates(i)!, tensors, `${what} intermediate`);
+      const code = codes[op.opcodeIndex()]!;
+      const arity = arityProblem(builtinCode(code), inputs, outputs);
+      if (arity) fail(`${what} (${opName(code)}) ${arity}`);
+      checkOptions(model, op, () => `${what} (${opName(code)})`);
+      return { code, inputs, outputs };
+    },
+  );
   checkDataflow(sizes, subgraph, operators, where);
 };
 
@@ -260,9 +259,7 @@ const validateModel = (model: Model): void => {
   if (subgraphs === 0) fail('it has no subgraphs');
   const sizes = bufferSizes(model);
   if (sizes.length === 0 || sizes[0]! > 0) fail('buffer 0 must be the empty sentinel buffer');
-  const codes = Array.from({ length: model.operatorCodesLength() }, (_, index) =>
-    readCode(model.operatorCodes(index)!),
-  );
+  const codes = vectorOf(model.operatorCodesLength(), (index) => model.operatorCodes(index)).map(readCode);
   codes.forEach((code, index) => {
     const builtin = builtinCode(code);
     if (builtin < 0 || builtin > MAX_BUILTIN) fail(`operator code ${index} names unknown builtin operator ${builtin}`);
@@ -276,8 +273,8 @@ const validateModel = (model: Model): void => {
     checkIndex(signature.subgraphIndex(), subgraphs, `signature ${key}'s subgraph`);
     const tensors = model.subgraphs(signature.subgraphIndex())!.tensorsLength();
     const maps = [
-      ...Array.from({ length: signature.inputsLength() }, (_, i) => signature.inputs(i)!),
-      ...Array.from({ length: signature.outputsLength() }, (_, i) => signature.outputs(i)!),
+      ...vectorOf(signature.inputsLength(), (i) => signature.inputs(i)),
+      ...vectorOf(signature.outputsLength(), (i) => signature.outputs(i)),
     ];
     for (const map of maps) checkIndex(map.tensorIndex(), tensors, `signature ${key} tensor ${map.name()}`);
   }

@@ -1,5 +1,4 @@
 import {
-  type DimensionMetadata,
   DimensionType,
   Int32Vector,
   SparseIndexVector,
@@ -7,6 +6,7 @@ import {
   Uint8Vector,
   Uint16Vector,
 } from './generated/reader/schema_generated.js';
+import { vectorOf } from './vectorOf.js';
 
 /** An index vector of a sparse level, whichever of the three widths it is stored in. */
 const indexValues = (
@@ -22,13 +22,8 @@ const indexValues = (
           ? read(new Uint8Vector())
           : null;
   if (!table) return undefined;
-  const values: number[] = [];
-  for (let i = 0; i < table.valuesLength(); i++) values.push(table.values(i)!);
-  return values;
+  return vectorOf(table.valuesLength(), (i) => table.values(i));
 };
-
-const listOf = (length: number, at: (index: number) => number | null): number[] =>
-  Array.from({ length }, (_, i) => at(i)!);
 
 const isPermutation = (order: readonly number[]): boolean =>
   order.every((value) => Number.isInteger(value) && value >= 0 && value < order.length) &&
@@ -50,12 +45,9 @@ const checkSparsity = (
   elementBytes: number,
 ): string | undefined => {
   const rank = shape.length;
-  const traversalOrder = listOf(sparsity.traversalOrderLength(), (i) => sparsity.traversalOrder(i));
-  const blockMap = listOf(sparsity.blockMapLength(), (i) => sparsity.blockMap(i));
-  const dimMetadata: DimensionMetadata[] = Array.from(
-    { length: sparsity.dimMetadataLength() },
-    (_, i) => sparsity.dimMetadata(i)!,
-  );
+  const traversalOrder = vectorOf(sparsity.traversalOrderLength(), (i) => sparsity.traversalOrder(i));
+  const blockMap = vectorOf(sparsity.blockMapLength(), (i) => sparsity.blockMap(i));
+  const dimMetadata = vectorOf(sparsity.dimMetadataLength(), (i) => sparsity.dimMetadata(i));
   const levels = traversalOrder.length;
   if (levels < rank || !isPermutation(traversalOrder))
     return `traversal order [${traversalOrder}] is not a permutation of 0..${levels - 1}`;
