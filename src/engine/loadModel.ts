@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError, ModelFormatError, ModelLoadError, type TflsError, UnsupportedError } from '../errors.js';
 import { BuiltinOperator } from '../tflite/generated/reader/schema_generated.js';
 import { readMetadata } from '../tflite/metadata.js';
-import { builtinCode, readCode } from '../tflite/opcodes.js';
-import { type ModelFile, malformed, openModel } from '../tflite/openModel.js';
+import { builtinCode } from '../tflite/opcodes.js';
+import { type ModelFile, openModel } from '../tflite/openModel.js';
 import { chooseEngine } from './chooseEngine.js';
 import { ModelPool } from './ModelPool.js';
 import { getBinding } from './native/binding.js';
@@ -24,18 +24,10 @@ const nativeLogs = { verbose: process.env.TFLS_VERBOSE === '1' };
 const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'wasm'];
 
 // TFLite 2.9 crashes re-preparing DENSIFY after an input resize.
-const resizeBlocker = (file: ModelFile): string | undefined => {
-  try {
-    for (let i = 0; i < file.root.operatorCodesLength(); i++) {
-      if (builtinCode(readCode(file.root.operatorCodes(i)!)) === BuiltinOperator.DENSIFY)
-        return 'it densifies sparse weights (DENSIFY), which TFLite 2.9 cannot re-prepare at a new shape';
-    }
-    return undefined;
-  } catch (error) {
-    // These reads share the file's read budget with validation, which a hostile file may have exhausted.
-    throw malformed(error);
-  }
-};
+const resizeBlocker = (file: ModelFile): string | undefined =>
+  file.operatorCodes.some((code) => builtinCode(code) === BuiltinOperator.DENSIFY)
+    ? 'it densifies sparse weights (DENSIFY), which TFLite 2.9 cannot re-prepare at a new shape'
+    : undefined;
 
 const loadNative = (bytes: Uint8Array, file: ModelFile, options: LoadOptions): NativeModel => {
   const binding = getBinding();

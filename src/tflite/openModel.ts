@@ -1,6 +1,7 @@
 import { ModelFormatError } from '../errors.js';
 import { CheckedByteBuffer } from './CheckedByteBuffer.js';
 import { Model } from './generated/reader/schema_generated.js';
+import type { OpCode } from './opcodes.js';
 import { validateModel } from './validateModel.js';
 import { findZipTrailer } from './zipTrailer.js';
 
@@ -11,6 +12,8 @@ import { findZipTrailer } from './zipTrailer.js';
  */
 interface ModelFile {
   readonly root: Model;
+  /** The operator codes, as validation read them. */
+  readonly operatorCodes: readonly OpCode[];
   /** The flatbuffer: the file up to the zip of associated files, if any. */
   readonly flatbuffer: Uint8Array;
   /** Whatever followed the flatbuffer (the zip of associated files), kept verbatim. */
@@ -38,10 +41,10 @@ const malformed = (error: unknown): ModelFormatError =>
 const checkedBuffer = (flatbuffer: Uint8Array): CheckedByteBuffer =>
   new CheckedByteBuffer(flatbuffer, Math.max(MIN_READ_BUDGET, flatbuffer.length * READ_BUDGET_PER_BYTE));
 
-const checkedRoot = (flatbuffer: Uint8Array): Model => {
+/** The flatbuffer's root, validated, with the operator codes validation read. */
+const validated = (flatbuffer: Uint8Array): Pick<ModelFile, 'root' | 'operatorCodes' | 'flatbuffer'> => {
   const root = Model.getRootAsModel(checkedBuffer(flatbuffer));
-  validateModel(root);
-  return root;
+  return { root, operatorCodes: validateModel(root), flatbuffer };
 };
 
 /**
@@ -62,13 +65,12 @@ const openModel = (bytes: Uint8Array): ModelFile => {
   const zip = findZipTrailer(bytes);
   try {
     try {
-      const flatbuffer = bytes.subarray(0, zip.start);
-      return { root: checkedRoot(flatbuffer), flatbuffer, trailer: zip.archive, bytes: bytes.length };
+      return { ...validated(bytes.subarray(0, zip.start)), trailer: zip.archive, bytes: bytes.length };
     } catch (error) {
       // A zip signature inside weights would cut the flatbuffer short; the
       // whole file is the flatbuffer then.
       if (zip.start === bytes.length || error instanceof ModelFormatError) throw error;
-      return { root: checkedRoot(bytes), flatbuffer: bytes, trailer: new Uint8Array(0), bytes: bytes.length };
+      return { ...validated(bytes), trailer: new Uint8Array(0), bytes: bytes.length };
     }
   } catch (error) {
     if (error instanceof ModelFormatError) throw error;

@@ -251,9 +251,10 @@ const checkSubgraph = (
  * The checks TFLite's own flatbuffer verifier does not make and whose
  * failure would let a damaged file reach the native runtime: indices in
  * range, buffers that match their tensors' shapes, plausible sizes. Reads
- * through the accessors, copying nothing.
+ * through the accessors, copying nothing. Returns the operator codes it
+ * read, which the loader asks about too.
  */
-const validateModel = (model: Model): void => {
+const validateModel = (model: Model): readonly OpCode[] => {
   if (model.version() !== 3) fail(`schema version ${model.version()} (only version 3 exists)`);
   const subgraphs = model.subgraphsLength();
   if (subgraphs === 0) fail('it has no subgraphs');
@@ -282,6 +283,7 @@ const validateModel = (model: Model): void => {
     const entry = model.metadata(i)!;
     checkIndex(entry.buffer(), sizes.length, () => `metadata ${entry.name()}'s buffer`);
   }
+  return codes;
 };
 
 export { CHECKED_OPTIONS, validateModel };
