@@ -3,7 +3,7 @@ import { ManifestError } from '../errors.js';
 import type { MetadataSummary } from '../tflite/metadata.js';
 import { faceDetectionPreset } from './faceDetectionDefaults.js';
 import { metadataDefaults, type SettingSource } from './metadataDefaults.js';
-import { manifestSchema, parseManifest, type RawManifest } from './schema.js';
+import { parseManifest, type RawManifest } from './schema.js';
 import type { FaceDetectionSpec, ImageInputSpec, ModelManifest, ObjectDetectionSpec, Task } from './types.js';
 
 const DEFAULT_MAX_PIXELS = 40_000_000;
@@ -114,7 +114,7 @@ const objectDetection = (raw: RawManifest, io: ModelIo): ObjectDetectionSpec => 
 
 /** The image preprocessing a model.json declares (task defaults filled in), without the model at hand. */
 const imageInputSpec = (json: unknown): ImageInputSpec => {
-  const manifest = parseManifest(json, manifestSchema);
+  const manifest = parseManifest(json);
   return { ...INPUT_DEFAULTS[manifest.task], tensor: 0, ...manifest.input };
 };
 
@@ -127,7 +127,7 @@ const resolveManifest = async (
   io: ModelIo,
   readLabels: (file: string) => Promise<string>,
 ): Promise<ModelManifest> => {
-  const parsed = parseManifest(json, manifestSchema);
+  const parsed = parseManifest(json);
   // model.json wins key by key; what it leaves out comes from the metadata, then the task defaults.
   const given = (json ?? {}) as { task?: unknown; labels?: unknown; input?: Record<string, unknown> };
   const meta = metadataDefaults(io.metadata, io);

@@ -101,11 +101,11 @@ const manifestSchema = z.strictObject({
 
 type RawManifest = z.infer<typeof manifestSchema>;
 
-/** Parses a model.json (or its absence) against `schema`; a ManifestError saying every problem on one line. */
-const parseManifest = <T extends z.ZodMiniType>(json: unknown, schema: T, what = 'model.json'): z.infer<T> => {
-  const parsed = z.safeParse(schema, json ?? {});
+/** Parses a model.json (or its absence); a ManifestError saying every problem on one line. */
+const parseManifest = (json: unknown): RawManifest => {
+  const parsed = z.safeParse(manifestSchema, json ?? {});
   if (!parsed.success)
-    throw new ManifestError(`invalid ${what}: ${z.prettifyError(parsed.error).replace(/\n\s*/g, ' ')}`);
+    throw new ManifestError(`invalid model.json: ${z.prettifyError(parsed.error).replace(/\n\s*/g, ' ')}`);
   return parsed.data;
 };
 
