@@ -1,5 +1,6 @@
 import type busboy from 'busboy';
 import { InputError } from '../errors.js';
+import { loadOnce } from '../loadOnce.js';
 import type { HttpRequest } from './request.js';
 
 /** Field names a multipart request may carry images under. */
@@ -7,18 +8,11 @@ const IMAGE_FIELD = /^images?(\[\])?$/;
 
 // busboy is loaded with the first multipart request (a chunk of the bundle): the other requests and
 // every cold start do without it.
-let parserFactory: Promise<typeof busboy> | undefined;
+const loadBusboy = loadOnce(async () => (await import('busboy')).default);
 
 /** The image files of a multipart/form-data body, in order. */
 const multipartImages = async (request: HttpRequest, maxFiles: number): Promise<Uint8Array[]> => {
-  parserFactory ??= import('busboy').then(
-    (module) => module.default,
-    (error: unknown) => {
-      parserFactory = undefined;
-      throw error;
-    },
-  );
-  const createParser = await parserFactory;
+  const createParser = await loadBusboy();
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {

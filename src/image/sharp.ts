@@ -1,8 +1,4 @@
-import type SharpModule from 'sharp';
-
-type Sharp = typeof SharpModule;
-
-let loading: Promise<Sharp> | undefined;
+import { loadOnce } from '../loadOnce.js';
 
 /**
  * sharp, imported on first use (a chunk of the function bundles, which carry
@@ -11,20 +7,12 @@ let loading: Promise<Sharp> | undefined;
  * loading run while S3 answers instead of before; anything that decodes an
  * image awaits it.
  */
-const loadSharp = (): Promise<Sharp> => {
-  loading ??= import('sharp').then(
-    ({ default: sharp }) => {
-      // Every request's image is new: libvips' operation cache would only hold on to
-      // the memory of the last large ones.
-      sharp.cache(false);
-      return sharp;
-    },
-    (error: unknown) => {
-      loading = undefined;
-      throw error;
-    },
-  );
-  return loading;
-};
+const loadSharp = loadOnce(async () => {
+  const { default: sharp } = await import('sharp');
+  // Every request's image is new: libvips' operation cache would only hold on to
+  // the memory of the last large ones.
+  sharp.cache(false);
+  return sharp;
+});
 
 export { loadSharp };
