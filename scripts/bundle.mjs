@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Bundles each Lambda handler in functions/<name>/index.ts into
 // dist/functions/<name>/: index.mjs (ESM, Node 20+, minified, sourcemap) and
-// chunks/ for what it imports only when needed (the AWS SDK's S3 client for
-// an s3:// repository, multipart parsing). This directory is
+// chunks/ for what it imports only when needed (sharp, which the predict
+// function loads during init beside the preload; the AWS SDK's S3 client for
+// an s3:// repository; multipart parsing). This directory is
 // what the CDK app deploys (infra/functions.ts) and what bench:coldstart and
 // test:arm64 load: one build for all three.
 //
