@@ -61,6 +61,9 @@ const args = [
   '-Wno-unused-parameter',
   '-DNAPI_VERSION=8',
   '-DNAPI_CPP_EXCEPTIONS',
+  // An exception that cannot reach JS because a worker thread is being terminated is dropped
+  // instead of escaping node-addon-api's callback wrapper into std::terminate (sharp builds so too).
+  '-DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS',
   '-DNODE_ADDON_API_DISABLE_DEPRECATED',
   `-I${napiHeaders}`,
   `-I${addonApi}`,
