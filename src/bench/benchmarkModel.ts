@@ -24,8 +24,8 @@ interface BenchResult {
   readonly p99Ms: number;
   readonly minMs: number;
   readonly rssMb: number;
-  /** Nodes the XNNPACK delegate runs, of all nodes in the graph (0 of 0 when the engine does not say). */
-  readonly delegatedNodes: number;
+  /** Nodes the XNNPACK delegate runs, of all nodes in the graph (absent when the engine does not say: LiteRT.js). */
+  readonly delegatedNodes?: number;
   readonly totalNodes: number;
   /** Why auto chose the engine, when it chose. */
   readonly engineReason?: string;

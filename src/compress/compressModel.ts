@@ -300,7 +300,9 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
     };
     // int8: how much of the graph XNNPACK's integer kernels took (none to report from the WASM engine).
     const delegatedToXnnpack =
-      compressed.engine === 'native' ? { nodes: compressed.nodes, delegated: compressed.delegatedNodes } : null;
+      compressed.delegatedNodes === undefined
+        ? null
+        : { nodes: compressed.nodes, delegated: compressed.delegatedNodes };
     compressed.dispose();
     const baseline = float32Bytes(original);
     const ratio = Number((baseline / output.length).toFixed(3));

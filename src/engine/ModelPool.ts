@@ -67,7 +67,7 @@ class ModelPool implements Model {
     return this.#first.nodes;
   }
 
-  public get delegatedNodes(): number {
+  public get delegatedNodes(): number | undefined {
     return this.#first.delegatedNodes;
   }
 

@@ -34,7 +34,7 @@ type InputValue = TypedArray | { readonly data: TypedArray; readonly shape?: rea
 type Inputs = readonly InputValue[] | Readonly<Record<string, InputValue>>;
 
 interface LoadOptions {
-  /** `auto` (default): native, and WASM when the native runtime cannot create the interpreter. */
+  /** `auto` (default): the engine a fixed rule picks from what the model is (src/engine/chooseEngine.ts). */
   readonly engine?: EngineChoice;
   /** Interpreter threads; default: TFLITE_NUM_THREADS, Lambda's vCPU share, or the CPUs available. */
   readonly threads?: number;
@@ -63,16 +63,16 @@ interface Model {
   readonly delegateReason?: string;
   /** Why `auto` chose WASM. */
   readonly fallbackReason?: string;
-  /** Why `auto` chose this engine (delegate coverage, and the timed probe when one ran); set by loadModel. */
+  /** Which of `auto`'s rules chose this engine, and what it found; set by loadModel. */
   engineReason?: string;
   /** What the file's TFLite Metadata says (name, normalization, labels); set by loadModel. */
   metadata?: MetadataSummary | null;
   readonly threads: number;
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
-  /** Nodes in the graph and how many the delegate took (0 when unknown). */
+  /** Nodes in the graph, and how many the delegate took when the engine tells (LiteRT.js does not). */
   readonly nodes: number;
-  readonly delegatedNodes: number;
+  readonly delegatedNodes?: number;
   /** Interpreters that may run at once (a pool's size; 1 for one interpreter). */
   readonly interpreters: number;
   readonly disposed: boolean;

@@ -39,7 +39,8 @@ const renderModelCard = (container: HTMLElement, metadata: ModelMetadata): void 
     ['delegate', p.delegate],
     [
       'XNNPACK nodes',
-      p.totalNodes === undefined ? undefined : `${String(p.delegatedNodes)} of ${String(p.totalNodes)}`,
+      // LiteRT.js does not say how many nodes its XNNPACK took: nothing to show then.
+      p.delegatedNodes === undefined ? undefined : `${String(p.delegatedNodes)} of ${String(p.totalNodes)}`,
     ],
     ['threads', p.threads],
     ['settings from', p.settings],

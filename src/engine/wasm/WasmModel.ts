@@ -1,19 +1,22 @@
-import type { LiteRt } from '@litertjs/core';
 import { asBytes, type TypedArray } from '../../dtypes.js';
 import {
   InferenceError,
   InputError,
   ModelDisposedError,
   ModelLoadError,
+  ModelUnavailableError,
   oneLine,
+  TflsError,
   UnsupportedError,
 } from '../../errors.js';
+import { type FileTensor, ioTensors, signatureNames } from '../../tflite/ioTensors.js';
+import { type ModelFile, openModel } from '../../tflite/openModel.js';
 import { itemOf, itemStacker } from '../batching.js';
 import { prepareInputs } from '../prepareInputs.js';
 import { zeroInputs } from '../syntheticInputs.js';
 import { toTensor, toTensorInfo } from '../tensorInfo.js';
 import type { Inputs, Model, RunOptions, Tensor, TensorInfo } from '../types.js';
-import { getLiteRt, takeRecentLog } from './litertRuntime.js';
+import { discardLiteRt, getLiteRt, liteRtGeneration, type Runtime, takeRecentLog } from './litertRuntime.js';
 
 /**
  * The slice of LiteRT.js's Embind API used here. The high-level CompiledModel
@@ -67,21 +70,32 @@ interface LiteRtWasm {
 
 const SIGNATURE = 0;
 
+/** One model's objects inside one runtime instance. */
 interface Handles {
   readonly wasm: LiteRtWasm;
+  readonly environment: unknown;
   readonly model: WasmModelHandle;
   readonly compiled: CompiledModelHandle;
   readonly pointer: number;
+  readonly generation: number;
 }
 
-const release = ({ wasm, model, compiled, pointer }: Handles): void => {
-  compiled.delete();
-  model.delete();
-  wasm._free(pointer);
+/** Frees a model's objects, unless their runtime was discarded (calling into it could trap again). */
+const release = ({ wasm, model, compiled, pointer, generation }: Handles): void => {
+  if (generation !== liteRtGeneration()) return;
+  try {
+    compiled.delete();
+    model.delete();
+    wasm._free(pointer);
+  } catch {
+    // A runtime that fails to free is faulty: the next load gets a fresh one.
+    discardLiteRt(generation);
+  }
 };
 
 // WASM memory is invisible to the GC: a model dropped without dispose() is
-// released when its wrapper is collected.
+// released when its wrapper is collected. release() never throws: an
+// exception in a finalizer would end the process.
 const finalizer = new FinalizationRegistry<Handles>(release);
 
 const describeType = (type: RankedTensorType): { type: number; shape: number[] } => {
@@ -108,98 +122,160 @@ const failure = (error: unknown): string => {
   return oneLine(log ? `${message} (${log})` : message);
 };
 
+/** A model loaded into a runtime: LiteRT.js keeps reading its bytes from the copy at `pointer`. */
+const open = async (runtime: Runtime, bytes: Uint8Array): Promise<Handles> => {
+  const wasm = runtime.litert.liteRtWasm as unknown as LiteRtWasm;
+  const environment = runtime.litert.getDefaultEnvironment();
+  const pointer = wasm._malloc(bytes.byteLength);
+  wasm.HEAPU8.set(bytes, pointer);
+  let model: WasmModelHandle | undefined;
+  try {
+    model = wasm.loadModel(environment.liteRtEnvironment, pointer, bytes.byteLength);
+    const compiled = await wasm.compileModel(environment.liteRtEnvironment, model, {
+      environment,
+      accelerator: 'wasm',
+      cpuOptions: { numThreads: 1 },
+      gpuOptions: {},
+      webNNOptions: {},
+    });
+    return {
+      wasm,
+      environment: environment.liteRtEnvironment,
+      model,
+      compiled,
+      pointer,
+      generation: runtime.generation,
+    };
+  } catch (error) {
+    try {
+      model?.delete();
+      wasm._free(pointer);
+    } catch {
+      // Freed with the runtime, which the caller discards.
+    }
+    throw error;
+  }
+};
+
+/** Where each of the file's tensors sits in LiteRT.js's signature, which orders and names them its own way. */
+const signatureOrder = (tensors: readonly FileTensor[], litertNames: readonly string[], file: ModelFile): number[] => {
+  const signature = signatureNames(file);
+  return tensors.map((tensor, i) => {
+    const at = litertNames.indexOf(signature.get(tensor.index) ?? tensor.name);
+    return at >= 0 ? at : i;
+  });
+};
+
+/**
+ * An output with no shape in the file: one its op shapes while it runs
+ * (TFLite_Detection_PostProcess's four, a RESHAPE to a shape computed at run
+ * time). LiteRT.js sizes its output buffers before the first run: it answers
+ * TFLite_Detection_PostProcess once and then fails every later run (leaving
+ * its runtime damaged), and answers a RESHAPE's output as one zero. A true
+ * scalar output looks the same in the file; such models are left to native.
+ */
+const runtimeShapedOutput = (outputs: readonly FileTensor[]): FileTensor | undefined =>
+  outputs.find((output) => output.shape.length === 0);
+
+interface WasmLoadOptions {
+  /** The file, opened and validated (opened here otherwise). */
+  readonly file?: ModelFile;
+  /** Why `auto` chose this engine over the native one. */
+  readonly fallbackReason?: string;
+}
+
 /**
  * A model on LiteRT.js (TFLite compiled to WebAssembly, XNNPACK inside). It
  * runs ops the native 2.9 runtime lacks, such as MediaPipe's
- * Convolution2DTransposeBias; one thread; no batch resize.
+ * Convolution2DTransposeBias, and quantized uint8 graphs with XNNPACK; one
+ * thread; no batch resize.
+ *
+ * Tensors are described from the file (names, order and quantization as the
+ * native engine reports them), since LiteRT.js reports no quantization and
+ * orders tensors by its signature. LiteRT.js never recovers from a fault (a
+ * trap, or an error thrown from inside it): the model that faulted is
+ * refused from then on, the runtime is discarded, and the other models
+ * reload themselves into a fresh one at their next asynchronous run.
  */
 class WasmModel implements Model {
   public readonly engine = 'wasm';
   public readonly delegate = 'xnnpack';
   public readonly threads = 1;
-  public readonly nodes = 0;
+  /** Operators in the main subgraph; LiteRT.js does not tell how many XNNPACK took. */
+  public readonly nodes: number;
   public readonly interpreters = 1;
   public engineReason?: string;
-  public readonly delegatedNodes = 0;
   public readonly fallbackReason?: string;
   public readonly inputs: readonly TensorInfo[];
   public readonly outputs: readonly TensorInfo[];
-  readonly #wasm: LiteRtWasm;
-  readonly #environment: unknown;
-  readonly #model: WasmModelHandle;
-  readonly #compiled: CompiledModelHandle;
-  readonly #handles: Handles;
+  /** The file, kept to load it again into a runtime that replaced a faulted one. */
+  readonly #bytes: Uint8Array;
+  readonly #inputOrder: readonly number[];
+  readonly #outputOrder: readonly number[];
+  #handles: Handles;
+  #fault: string | undefined;
   #disposed = false;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(
-    litert: LiteRt,
-    pointer: number,
-    model: WasmModelHandle,
-    compiled: CompiledModelHandle,
-    fallbackReason: string | undefined,
-  ) {
-    this.#wasm = litert.liteRtWasm as unknown as LiteRtWasm;
-    this.#environment = litert.getDefaultEnvironment().liteRtEnvironment;
-    this.#model = model;
-    this.#compiled = compiled;
-    this.#handles = { wasm: this.#wasm, model, compiled, pointer };
-    finalizer.register(this, this.#handles, this);
+  private constructor(bytes: Uint8Array, file: ModelFile, handles: Handles, fallbackReason: string | undefined) {
+    this.#bytes = bytes;
+    this.#handles = handles;
+    finalizer.register(this, handles, this);
     if (fallbackReason !== undefined) this.fallbackReason = fallbackReason;
-    const signature = model.getSignature(SIGNATURE);
+    const io = ioTensors(file);
+    this.nodes = file.root.subgraphs(0)?.operatorsLength() ?? 0;
+    const signature = handles.model.getSignature(SIGNATURE);
     const inputNames = names(signature.inputNames());
     const outputNames = names(signature.outputNames());
     signature.delete();
-    const info = (name: string, type: RankedTensorType, kind: 'input' | 'output'): TensorInfo => {
+    this.#inputOrder = signatureOrder(io.inputs, inputNames, file);
+    this.#outputOrder = signatureOrder(io.outputs, outputNames, file);
+    const info = (tensor: FileTensor, type: RankedTensorType, kind: 'input' | 'output'): TensorInfo => {
       const described = describeType(type);
       type.delete();
-      return toTensorInfo({ name, ...described }, kind);
+      return toTensorInfo({ name: tensor.name, ...described, quantization: tensor.quantization ?? undefined }, kind);
     };
     try {
-      this.inputs = inputNames.map((name, i) => info(name, model.getInputTensorType(SIGNATURE, i), 'input'));
-      this.outputs = outputNames.map((name, i) => info(name, model.getOutputTensorType(SIGNATURE, i), 'output'));
+      this.inputs = io.inputs.map((tensor, i) =>
+        info(tensor, handles.model.getInputTensorType(SIGNATURE, this.#inputOrder[i]!), 'input'),
+      );
+      this.outputs = io.outputs.map((tensor, i) =>
+        info(tensor, handles.model.getOutputTensorType(SIGNATURE, this.#outputOrder[i]!), 'output'),
+      );
     } catch (error) {
       this.dispose();
       throw error;
     }
   }
 
-  public static async load(bytes: Uint8Array, fallbackReason?: string): Promise<WasmModel> {
-    const litert = await getLiteRt();
-    const wasm = litert.liteRtWasm as unknown as LiteRtWasm;
-    const environment = litert.getDefaultEnvironment();
-    // LiteRT keeps reading the model from this copy for the model's whole life.
-    const pointer = wasm._malloc(bytes.byteLength);
-    wasm.HEAPU8.set(bytes, pointer);
-    let model: WasmModelHandle | undefined;
+  public static async load(bytes: Uint8Array, options: WasmLoadOptions = {}): Promise<WasmModel> {
+    const file = options.file ?? openModel(bytes);
+    const shaped = runtimeShapedOutput(ioTensors(file).outputs);
+    if (shaped)
+      throw new UnsupportedError(
+        `LiteRT.js cannot run this model more than once: output ${JSON.stringify(shaped.name)} is shaped by ${shaped.producer ?? 'its op'} as it runs, and LiteRT.js sizes its output buffers before`,
+      );
+    const runtime = await getLiteRt();
+    let handles: Handles;
     try {
-      model = wasm.loadModel(environment.liteRtEnvironment, pointer, bytes.byteLength);
-      const compiled = await wasm.compileModel(environment.liteRtEnvironment, model, {
-        environment,
-        accelerator: 'wasm',
-        cpuOptions: { numThreads: 1 },
-        gpuOptions: {},
-        webNNOptions: {},
-      });
-      const loaded = new WasmModel(litert, pointer, model, compiled, fallbackReason);
-      // LiteRT.js prepares the graph at the first run, and when that fails
-      // (an unresolved custom op, say) it only logs it and "runs" anyway, with
-      // garbage out. One run on zeros here turns that into a load error.
-      try {
-        loaded.run(zeroInputs(loaded.inputs));
-      } catch (error) {
-        loaded.dispose();
-        throw new ModelLoadError(`LiteRT.js could not prepare the model: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-      return loaded;
+      handles = await open(runtime, bytes);
     } catch (error) {
-      if (error instanceof UnsupportedError || error instanceof ModelLoadError) throw error;
-      model?.delete();
-      wasm._free(pointer);
+      discardLiteRt(runtime.generation);
       throw new ModelLoadError(`LiteRT.js could not load the model: ${failure(error)}`, { cause: error });
     }
+    const loaded = new WasmModel(bytes, file, handles, options.fallbackReason);
+    // LiteRT.js prepares the graph at the first run, and when that fails
+    // (an unresolved custom op, say) it only logs it and "runs" anyway, with
+    // garbage out. One run on zeros here turns that into a load error.
+    try {
+      loaded.run(zeroInputs(loaded.inputs));
+    } catch (error) {
+      loaded.dispose();
+      throw new ModelLoadError(`LiteRT.js could not prepare the model: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return loaded;
   }
 
   public get disposed(): boolean {
@@ -209,12 +285,38 @@ class WasmModel implements Model {
   public run(inputs: Inputs): Tensor[];
   public run<T>(inputs: Inputs, options: { readonly consume: (outputs: Tensor[]) => T }): T;
   public run<T>(inputs: Inputs, options?: { readonly consume: (outputs: Tensor[]) => T }): Tensor[] | T {
+    this.#assertUsable();
+    if (this.#handles.generation !== liteRtGeneration())
+      throw new InferenceError(
+        'the WASM runtime was replaced after another model faulted; this model reloads at its next asynchronous run',
+      );
     const outputs = this.#run(inputs);
     return options ? options.consume(outputs) : outputs;
   }
 
-  #run(inputs: Inputs): Tensor[] {
+  #assertUsable(): void {
     if (this.#disposed) throw new ModelDisposedError();
+    if (this.#fault !== undefined)
+      throw new ModelUnavailableError(`this model faulted the WASM runtime and is refused: ${this.#fault}`);
+  }
+
+  /** Loads the model again into the runtime that replaced the one it was on. */
+  async #reload(): Promise<void> {
+    const runtime = await getLiteRt();
+    if (this.#handles.generation === runtime.generation) return;
+    let handles: Handles;
+    try {
+      handles = await open(runtime, this.#bytes);
+    } catch (error) {
+      discardLiteRt(runtime.generation);
+      throw new InferenceError(`LiteRT.js could not load the model again: ${failure(error)}`, { cause: error });
+    }
+    finalizer.unregister(this);
+    this.#handles = handles;
+    finalizer.register(this, handles, this);
+  }
+
+  #run(inputs: Inputs): Tensor[] {
     const prepared = prepareInputs(this.inputs, inputs);
     const batch = prepared.batch;
     if (batch === undefined) return this.#runOne(prepared.arrays);
@@ -225,14 +327,20 @@ class WasmModel implements Model {
   }
 
   #runOne(arrays: readonly TypedArray[]): Tensor[] {
-    const wasm = this.#wasm;
+    const { wasm, environment, model, compiled, generation } = this.#handles;
     const buffers: TensorBuffer[] = [];
     let outputs: TensorBuffer[] = [];
+    let prepareLog: string | undefined;
     try {
-      arrays.forEach((array, index) => {
-        const type = this.#model.getInputTensorType(SIGNATURE, index);
+      // LiteRT.js takes the inputs in its signature's order.
+      const ordered: TypedArray[] = [];
+      arrays.forEach((array, i) => {
+        ordered[this.#inputOrder[i]!] = array;
+      });
+      ordered.forEach((array, index) => {
+        const type = model.getInputTensorType(SIGNATURE, index);
         const buffer = wasm.LiteRtTensorBuffer.createManaged(
-          this.#environment,
+          environment,
           wasm.LiteRtTensorBufferType.HOST_MEMORY,
           type,
           array.byteLength,
@@ -244,13 +352,16 @@ class WasmModel implements Model {
         buffer.unlock();
       });
       takeRecentLog();
-      const result = this.#compiled.run(SIGNATURE, buffers);
+      const result = compiled.run(SIGNATURE, buffers);
       if (result instanceof Promise) throw new UnsupportedError('this LiteRT.js build runs asynchronously only');
       outputs = result;
       const log = takeRecentLog();
-      if (PREPARE_FAILED.test(log)) throw new Error(`the graph could not be prepared: ${log}`);
-      return outputs.map((buffer, index) => {
-        const info = this.outputs[index]!;
+      if (PREPARE_FAILED.test(log)) {
+        prepareLog = log;
+        throw new InferenceError(`the graph could not be prepared: ${log}`);
+      }
+      return this.outputs.map((info, i) => {
+        const buffer = outputs[this.#outputOrder[i]!]!;
         const pointer = buffer.lock(wasm.LiteRtTensorBufferLockMode.READ);
         const bytes = wasm.HEAPU8.slice(pointer, pointer + buffer.packedSize());
         buffer.unlock();
@@ -258,9 +369,16 @@ class WasmModel implements Model {
       });
     } catch (error) {
       if (error instanceof UnsupportedError) throw error;
-      throw new InferenceError(`LiteRT.js failed to run the model: ${failure(error)}`, { cause: error });
+      if (prepareLog !== undefined) throw error;
+      if (!(error instanceof TflsError)) {
+        // Thrown from inside the runtime: its state can no longer be trusted.
+        this.#fault = failure(error);
+        discardLiteRt(generation);
+        throw new InferenceError(`LiteRT.js failed to run the model: ${this.#fault}`, { cause: error });
+      }
+      throw error;
     } finally {
-      for (const buffer of [...buffers, ...outputs]) buffer.delete();
+      if (generation === liteRtGeneration()) for (const buffer of [...buffers, ...outputs]) buffer.delete();
     }
   }
 
@@ -270,6 +388,7 @@ class WasmModel implements Model {
     // Checked and copied now: a caller that reuses its buffer must not change a queued run.
     let copied: Inputs;
     try {
+      this.#assertUsable();
       const prepared = prepareInputs(this.inputs, inputs);
       copied = prepared.arrays.map((array, i) => ({
         data: array.slice(),
@@ -280,6 +399,8 @@ class WasmModel implements Model {
     }
     // WASM runs on the main thread; queueing keeps the Model contract (one run at a time, in order).
     const run = this.#queue.then(async () => {
+      this.#assertUsable();
+      if (this.#handles.generation !== liteRtGeneration()) await this.#reload();
       const outputs = this.#run(copied);
       return options ? await options.consume(outputs) : outputs;
     });
@@ -301,4 +422,5 @@ class WasmModel implements Model {
   }
 }
 
+export type { WasmLoadOptions };
 export { WasmModel };

@@ -65,16 +65,32 @@ const withBrowserShims = async <T>(directory: string, load: () => Promise<T>): P
   }
 };
 
-let runtime: Promise<LiteRt> | undefined;
+interface Runtime {
+  readonly litert: LiteRt;
+  /** Which runtime this is: models remember it, and find out that it was replaced after a fault. */
+  readonly generation: number;
+}
 
-/** The LiteRT.js runtime, loaded once per process. */
-const getLiteRt = (): Promise<LiteRt> => {
+let runtime: Promise<Runtime> | undefined;
+let unload: (() => void) | undefined;
+let generation = 0;
+
+/** The LiteRT.js runtime, loaded once per process (and again after a fault discarded it). */
+const getLiteRt = (): Promise<Runtime> => {
   runtime ??= (async () => {
     // Resolved like require does, so that a bundled handler finds the package
     // through NODE_PATH (the Lambda layer), which import() would ignore.
     const litert = (await import(pathToFileURL(require.resolve('@litertjs/core')).href)) as typeof LiteRtModule;
     const directory = wasmDirectory();
-    return withBrowserShims(directory, () => litert.loadLiteRt(wasmEntry(directory)));
+    const loaded = await withBrowserShims(directory, () => litert.loadLiteRt(wasmEntry(directory)));
+    unload = () => {
+      // A runtime that trapped may trap again in its own clean-up, which would
+      // leave LiteRT.js holding it: its objects are dropped, not deleted, and
+      // the garbage collector takes its memory once no model refers to it.
+      (loaded as unknown as { delete: () => void }).delete = () => undefined;
+      litert.unloadLiteRt();
+    };
+    return { litert: loaded, generation };
   })().catch((error: unknown) => {
     runtime = undefined;
     throw new UnsupportedError(`the LiteRT.js (WASM) runtime could not be loaded: ${(error as Error).message}`, {
@@ -84,10 +100,29 @@ const getLiteRt = (): Promise<LiteRt> => {
   return runtime;
 };
 
+/**
+ * Discards the runtime after a fault (a trap, or an error thrown from inside
+ * it): its memory may be inconsistent, and LiteRT.js never resets it, so
+ * every later load and run would inherit the damage. The next getLiteRt()
+ * instantiates a fresh one; models on this one reload themselves there.
+ */
+const discardLiteRt = (faulted: number): void => {
+  if (faulted !== generation) return;
+  generation++;
+  const drop = unload;
+  runtime = undefined;
+  unload = undefined;
+  drop?.();
+};
+
+/** The runtime models should be on now. */
+const liteRtGeneration = (): number => generation;
+
 /** Whether this process has started loading the WASM runtime (cold starts should not, when native is fine). */
 const liteRtRequested = (): boolean => runtime !== undefined;
 
 /** What LiteRT logged lately, for error messages. */
 const takeRecentLog = (): string => recentLog.splice(0).join(' ');
 
-export { getLiteRt, liteRtRequested, takeRecentLog };
+export type { Runtime };
+export { discardLiteRt, getLiteRt, liteRtGeneration, liteRtRequested, takeRecentLog };

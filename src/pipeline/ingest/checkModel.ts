@@ -18,7 +18,8 @@ interface ModelChecks {
   readonly delegateReason?: string;
   readonly fallbackReason?: string;
   readonly nodes: number;
-  readonly delegatedNodes: number;
+  /** Absent when the engine does not say (LiteRT.js). */
+  readonly delegatedNodes?: number;
   readonly smoke: { readonly input: 'zeros' | 'smokeTest'; readonly ms: number; readonly finiteOutputs: boolean };
   readonly inspect: {
     readonly bytes: number;
