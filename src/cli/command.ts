@@ -52,13 +52,21 @@ const stringFlag = (args: ParsedArgs, name: string): string | undefined => {
 };
 
 /** An integer flag within bounds, or the default. */
-const integerFlag = (
+function integerFlag(args: ParsedArgs, name: string, fallback: number, min: number, max?: number): number;
+function integerFlag(
+  args: ParsedArgs,
+  name: string,
+  fallback: undefined,
+  min: number,
+  max?: number,
+): number | undefined;
+function integerFlag(
   args: ParsedArgs,
   name: string,
   fallback: number | undefined,
   min: number,
   max = Number.MAX_SAFE_INTEGER,
-): number | undefined => {
+): number | undefined {
   const value = stringFlag(args, name);
   if (value === undefined) return fallback;
   const parsed = Number(value);
@@ -66,7 +74,7 @@ const integerFlag = (
     throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
   }
   return parsed;
-};
+}
 
 /** A number flag that passes `valid`, or undefined when absent. */
 const numberFlag = (

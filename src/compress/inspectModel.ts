@@ -37,7 +37,11 @@ interface InspectReport {
   /** What serving does with the file: its model.json (when given) over its metadata over the task defaults. */
   readonly serving: ServingSettings;
   readonly engines: Readonly<Record<EngineName, EngineCheck>>;
+  /** The engine `auto` serves the file on, and the rule that chose it (or why none could). */
+  readonly auto: AutoChoice;
 }
+
+type AutoChoice = { readonly engine: EngineName; readonly reason: string } | { readonly error: string };
 
 type ServingSettings =
   | {
@@ -96,6 +100,16 @@ const tryEngine = async (bytes: Uint8Array, engine: EngineName): Promise<EngineC
   }
 };
 
+const autoChoice = async (bytes: Uint8Array): Promise<AutoChoice> => {
+  try {
+    const model = await loadModel(bytes, { threads: 1 });
+    model.dispose();
+    return { engine: model.engine, reason: model.engineReason ?? '' };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+};
+
 /** What a .tflite file holds, and whether each engine here can load it. */
 const inspectModel = async (
   bytes: Uint8Array,
@@ -138,6 +152,7 @@ const inspectModel = async (
       served.readFile ?? (() => Promise.reject(new Error('no model.json directory'))),
     ),
     engines: { native: await tryEngine(bytes, 'native'), wasm: await tryEngine(bytes, 'wasm') },
+    auto: await autoChoice(bytes),
   };
 };
 

@@ -1,67 +1,123 @@
-import { syntheticInputs } from './syntheticInputs.js';
+import { ModelLoadError, type TflsError, UnsupportedError } from '../errors.js';
+import { BuiltinOperator, TensorType } from '../tflite/generated/reader/schema_generated.js';
+import { builtinCode } from '../tflite/opcodes.js';
+import type { ModelFile } from '../tflite/openModel.js';
+import { vectorOf } from '../tflite/vectorOf.js';
+import type { NativeModel } from './native/NativeModel.js';
 import type { Model } from './types.js';
 
-/** XNNPACK taking at least this share of the graph is native running as it should: no probe, no WASM runtime. */
+/** XNNPACK taking at least this share of the graph is native running as it should. */
 const CLEARLY_FINE = 0.9;
-/** WASM must be this much faster to be chosen: a probe of a few runs is noisy, and native has no JIT warm-up to pay. */
-const MARGIN = 1.1;
-const PROBE_RUNS = 5;
 
-/** Whether the native model is delegated well enough that the other engine need not be tried. */
-const nativeIsFine = (native: Model): boolean =>
-  native.delegate === 'xnnpack' && (native.nodes === 0 || native.delegatedNodes / native.nodes >= CLEARLY_FINE);
+/** The rules `auto` applies, in order; `engineReason` starts with the engine and names the rule's finding. */
+const RULES = {
+  uint8:
+    'the graph computes in uint8 (QU8), which TFLite 2.9 runs on its reference kernels (its XNNPACK has no QU8 operators) and LiteRT.js runs on XNNPACK',
+  nativeCannotLoad: 'the native runtime cannot load it',
+  covered: 'XNNPACK covers the graph natively',
+  partial: 'the native XNNPACK delegate covers under 90% of the graph, and LiteRT.js runs all of it on XNNPACK',
+} as const;
+
+/**
+ * Whether operators compute on quantized uint8 tensors (TF1-converter
+ * models, quantization-aware training exports). QUANTIZE and DEQUANTIZE
+ * alone do not count: a uint8 input converted to int8 at the edge
+ * (`tfls compress --io uint8`) leaves an int8 graph, which XNNPACK 2.9 runs.
+ */
+const computesInUint8 = (file: ModelFile): boolean => {
+  const subgraph = file.root.subgraphs(0);
+  if (!subgraph) return false;
+  const edges = new Set<number>([BuiltinOperator.QUANTIZE, BuiltinOperator.DEQUANTIZE]);
+  const uint8 = (index: number): boolean => {
+    const tensor = index >= 0 ? subgraph.tensors(index) : null;
+    return tensor?.type() === TensorType.UINT8 && (tensor.quantization()?.scaleLength() ?? 0) > 0;
+  };
+  return vectorOf(subgraph.operatorsLength(), (i) => subgraph.operators(i)).some((operator) => {
+    const code = file.operatorCodes[operator.opcodeIndex()];
+    if (!code || edges.has(builtinCode(code))) return false;
+    return vectorOf(operator.inputsLength(), (i) => operator.inputs(i)).some(uint8);
+  });
+};
 
 /** How the native delegate covers the graph, in words. */
 const coverage = (native: Model): string =>
   native.delegate === 'xnnpack'
-    ? `XNNPACK runs ${native.delegatedNodes} of ${native.nodes} nodes natively`
+    ? `XNNPACK runs ${native.delegatedNodes ?? 0} of ${native.nodes} nodes natively`
     : `the native XNNPACK delegate is not applied (${native.delegateReason ?? 'no reason given'})`;
 
-/** Median time of a run, after one warm-up, on the same synthetic inputs. */
-const medianRunMs = (model: Model): number => {
-  const inputs = syntheticInputs(model.inputs, 1);
-  model.run(inputs);
-  const times: number[] = [];
-  for (let i = 0; i < PROBE_RUNS; i++) {
-    const started = performance.now();
-    model.run(inputs);
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
-};
+/**
+ * Native serves as it is when XNNPACK takes most of the graph, or when the
+ * delegate is off for a reason that is not the model's (turned off by the
+ * caller, or a CPU XNNPACK cannot start on: delegateReason says what to fix).
+ */
+const nativeIsFine = (native: NativeModel): boolean =>
+  native.delegate === 'xnnpack'
+    ? native.nodes === 0 || (native.delegatedNodes ?? 0) / native.nodes >= CLEARLY_FINE
+    : !native.delegateRefusedGraph;
 
 interface Choice {
   readonly model: Model;
   readonly reason: string;
 }
 
+interface EngineLoaders {
+  readonly native: () => NativeModel;
+  /** `fallbackReason`: why native could not, when that is why WASM loads. */
+  readonly wasm: (fallbackReason?: string) => Promise<Model>;
+}
+
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Errors that mean "this engine cannot take this model", after which another engine may. */
+const engineRefused = (error: unknown): error is TflsError =>
+  error instanceof ModelLoadError || error instanceof UnsupportedError;
+
 /**
- * `auto` between a loaded native model and a WASM one the caller can load:
- * native as it is when XNNPACK covers the graph (the WASM runtime is never
- * loaded, so cold starts do not pay for it); otherwise a short timed probe of
- * both on the same inputs, and the faster serves. The other is disposed.
+ * `auto`: a rule on what the model is, not a race. In order:
+ * 1. a graph computing in uint8 goes to LiteRT.js (native when LiteRT.js refuses it);
+ * 2. a model the native runtime cannot load (custom ops it lacks) goes to LiteRT.js;
+ * 3. native serves when XNNPACK covers at least 90% of its nodes;
+ * 4. otherwise LiteRT.js, when it loads the model.
+ * Deterministic, and one engine's load for rules 1 to 3; only rule 4 loads
+ * both (native, to learn the coverage). Timed comparisons are for
+ * `tfls bench --engine all`.
  */
-const chooseEngine = async (native: Model, loadWasm: () => Promise<Model>): Promise<Choice> => {
-  if (nativeIsFine(native)) return { model: native, reason: `native: ${coverage(native)}` };
-  let wasm: Model;
+const chooseEngine = async (file: ModelFile, load: EngineLoaders): Promise<Choice> => {
+  if (computesInUint8(file)) {
+    try {
+      return { model: await load.wasm(), reason: `wasm: ${RULES.uint8}` };
+    } catch (error) {
+      if (!engineRefused(error)) throw error;
+      return { model: load.native(), reason: `native: ${RULES.uint8}, but ${message(error)}` };
+    }
+  }
+  let native: NativeModel;
   try {
-    wasm = await loadWasm();
+    native = load.native();
   } catch (error) {
-    return {
-      model: native,
-      reason: `native: ${coverage(native)}, and WASM cannot load it (${(error as Error).message})`,
-    };
+    if (!engineRefused(error)) throw error;
+    const reason = `${RULES.nativeCannotLoad} (${message(error)})`;
+    try {
+      return { model: await load.wasm(`native engine: ${message(error)}`), reason: `wasm: ${reason}` };
+    } catch (wasmError) {
+      throw new ModelLoadError(`no engine could load the model: ${reason}; WASM engine: ${message(wasmError)}`, {
+        cause: wasmError,
+      });
+    }
   }
-  const [nativeMs, wasmMs] = [medianRunMs(native), medianRunMs(wasm)];
-  const figures = `timed probe, median of ${PROBE_RUNS} runs: native ${nativeMs.toFixed(2)} ms, WASM ${wasmMs.toFixed(2)} ms`;
-  if (wasmMs * MARGIN < nativeMs) {
+  if (nativeIsFine(native)) return { model: native, reason: `native: ${coverage(native)}` };
+  try {
+    const wasm = await load.wasm();
     native.dispose();
-    return { model: wasm, reason: `wasm: ${coverage(native)}; ${figures}` };
+    return { model: wasm, reason: `wasm: ${coverage(native)}; ${RULES.partial}` };
+  } catch (error) {
+    if (!engineRefused(error)) {
+      native.dispose();
+      throw error;
+    }
+    return { model: native, reason: `native: ${coverage(native)}, and LiteRT.js cannot load it (${message(error)})` };
   }
-  wasm.dispose();
-  return { model: native, reason: `native: ${coverage(native)}; ${figures}` };
 };
 
-export type { Choice };
-export { chooseEngine, MARGIN };
+export type { Choice, EngineLoaders };
+export { chooseEngine, computesInUint8, RULES };

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, ModelFormatError, ModelLoadError, type TflsError, UnsupportedError } from '../errors.js';
+import { ConfigError, ModelFormatError } from '../errors.js';
 import { BuiltinOperator } from '../tflite/generated/reader/schema_generated.js';
 import { readMetadata } from '../tflite/metadata.js';
 import { builtinCode } from '../tflite/opcodes.js';
@@ -61,9 +61,8 @@ const readSource = async (source: Uint8Array | string): Promise<Uint8Array> => {
  * The file is validated in TypeScript first (through flatbuffer accessors,
  * copying nothing), so that a damaged or hostile file is refused with a clear
  * error before native code sees it.
- * `engine: "auto"` (default) creates a native interpreter (with XNNPACK) and
- * falls back to LiteRT.js (WASM) when the native runtime cannot create it,
- * reporting why in `fallbackReason`.
+ * `engine: "auto"` (default) picks the engine by a fixed rule on what the
+ * model is (src/engine/chooseEngine.ts) and says which in `engineReason`.
  *
  * @example const model = await loadModel('models/face-detection/1/model.tflite', { threads: 1 });
  */
@@ -83,33 +82,18 @@ const loadEngine = async (
   const bytes = await readSource(source);
   const file = openModel(bytes);
   checkTensorBudget(file, options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES);
-  if (engine === 'wasm') return { model: await WasmModel.load(bytes), file };
   const pooled = (first: NativeModel): Model => {
     const size = options.interpreters ?? 1;
     return size > 1 ? new ModelPool(first, () => loadNative(bytes, file, options), size) : first;
   };
-  let native: NativeModel;
-  try {
-    native = loadNative(bytes, file, options);
-  } catch (error) {
-    const fallback = engine === 'auto' && (error instanceof ModelLoadError || error instanceof UnsupportedError);
-    if (!fallback) throw error;
-    const reason = `native engine: ${(error as TflsError).message}`;
-    try {
-      return { model: await WasmModel.load(bytes, reason), file };
-    } catch (wasmError) {
-      throw new ModelLoadError(
-        `no engine could load the model. ${reason}. WASM engine: ${(wasmError as Error).message}`,
-        {
-          cause: wasmError,
-        },
-      );
-    }
-  }
-  if (engine === 'native') return { model: pooled(native), file };
-  const choice = await chooseEngine(native, () => WasmModel.load(bytes));
+  if (engine === 'wasm') return { model: await WasmModel.load(bytes, { file }), file };
+  if (engine === 'native') return { model: pooled(loadNative(bytes, file, options)), file };
+  const choice = await chooseEngine(file, {
+    native: () => loadNative(bytes, file, options),
+    wasm: (fallbackReason) => WasmModel.load(bytes, { file, fallbackReason }),
+  });
   choice.model.engineReason = choice.reason;
-  return { model: choice.model === native ? pooled(native) : choice.model, file };
+  return { model: choice.model instanceof NativeModel ? pooled(choice.model) : choice.model, file };
 };
 
 export { loadModel, nativeLogs };

@@ -1,8 +1,15 @@
 import { inspectModel } from '../../compress/inspectModel.js';
 import { formatBytes } from '../../compress/sizes.js';
 import { servedModelFile } from '../../eval/modelFiles.js';
+import type { ImageInputSpec } from '../../manifest/types.js';
 import { type Command, positionals } from '../command.js';
 import { json, table } from '../format.js';
+
+/** How pixels become input values, in words. */
+const scaling = ({ input, sources }: { input: Omit<ImageInputSpec, 'tensor'>; sources: { input: string } }): string =>
+  sources.input === 'tensor'
+    ? 'the pixel bytes as they are (a uint8 input: tensor)'
+    : `${input.mean ? `mean ${input.mean} std ${input.std}` : `range [${input.range.join(', ')}]`} (${sources.input})`;
 
 const inspect: Command = {
   name: 'inspect',
@@ -69,7 +76,7 @@ defaults, and where each setting came from.
         'serving',
         'error' in report.serving
           ? `cannot serve: ${report.serving.error}`
-          : `task ${report.serving.task} (${report.serving.sources.task}); ${report.serving.labels} labels (${report.serving.sources.labels}); input ${report.serving.input.resize}, ${report.serving.input.mean ? `mean ${report.serving.input.mean} std ${report.serving.input.std}` : `range [${report.serving.input.range.join(', ')}]`} (${report.serving.sources.input})`,
+          : `task ${report.serving.task} (${report.serving.sources.task}); ${report.serving.labels} labels (${report.serving.sources.labels}); input ${report.serving.input.resize}, ${scaling(report.serving)}`,
       ],
       [
         'native',
@@ -78,6 +85,7 @@ defaults, and where each setting came from.
           : `fails: ${report.engines.native.reason}`,
       ],
       ['wasm', report.engines.wasm.ok ? 'loads' : `fails: ${report.engines.wasm.reason}`],
+      ['auto', 'error' in report.auto ? `no engine: ${report.auto.error}` : report.auto.reason],
     ];
     io.stdout.write(table(rows));
     return 0;

@@ -25,6 +25,12 @@ class NativeModel implements Model {
   public readonly interpreters = 1;
   public engineReason?: string;
   public readonly delegatedNodes: number;
+  /**
+   * XNNPACK started but refused this graph (TFLite 2.9 drops the whole
+   * delegate when one node fails), as opposed to being off by option or on
+   * a CPU it cannot start on: a fact about the model, which `auto` weighs.
+   */
+  public readonly delegateRefusedGraph: boolean;
   readonly #inputs: readonly TensorInfo[];
   readonly #outputs: readonly TensorInfo[];
   /** The interpreter's current batch and output shapes. */
@@ -45,6 +51,9 @@ class NativeModel implements Model {
     const info = native.info();
     this.delegate = info.delegate;
     if (info.delegate === 'none') this.delegateReason = info.delegateReason;
+    // The addon's wording for a delegate that was created and then failed to apply (interpreter.cc).
+    this.delegateRefusedGraph =
+      info.delegate === 'none' && (info.delegateReason ?? '').startsWith('XNNPACK delegate could not be applied');
     this.threads = info.threads;
     this.nodes = info.nodes;
     this.delegatedNodes = info.delegatedNodes;
