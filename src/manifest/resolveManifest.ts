@@ -1,10 +1,22 @@
 import type { TensorInfo } from '../engine/types.js';
 import { ManifestError } from '../errors.js';
-import type { MetadataSummary } from '../tflite/metadata.js';
+import type { BoxFormat, MetadataSummary } from '../tflite/metadata.js';
+import { COCO_EDGES, COCO_KEYPOINTS } from './cocoKeypoints.js';
 import { faceDetectionPreset } from './faceDetectionDefaults.js';
-import { metadataDefaults, type SettingSource } from './metadataDefaults.js';
+import { inputScaling } from './inputScaling.js';
+import { type DetectionOutputs, metadataDefaults, type SettingSource } from './metadataDefaults.js';
 import { parseManifest, type RawManifest } from './schema.js';
-import type { FaceDetectionSpec, ImageInputSpec, ModelManifest, ObjectDetectionSpec, Task } from './types.js';
+import { taskFromShapes } from './taskFromShapes.js';
+import type {
+  FaceDetectionSpec,
+  ImageInputSpec,
+  LandmarksSpec,
+  ModelManifest,
+  ObjectDetectionSpec,
+  Task,
+} from './types.js';
+
+type TaskSource = ModelManifest['sources']['task'];
 
 const DEFAULT_MAX_PIXELS = 40_000_000;
 /** Panoramas and receipts fit; a 40x1,000,000 strip does not. */
@@ -85,12 +97,20 @@ const faceDetection = (raw: RawManifest, io: ModelIo, input: ImageInputSpec): Fa
   };
 };
 
+/** TFLite_Detection_PostProcess's boxes: [ymin, xmin, ymax, xmax], normalized to the input. */
+const POSTPROCESS_BOXES: BoxFormat = { index: [1, 0, 3, 2], type: 'boundaries', coordinates: 'ratio' };
+
 /**
  * The four outputs of TFLite_Detection_PostProcess: by model.json, else by
- * name (boxes/location, classes, scores, num/count), else in the op's own
- * order (boxes, classes, scores, count).
+ * their tensor metadata (the Task Library's ObjectDetector layout), else by
+ * tensor name (boxes/location, classes, scores, num/count), else in the op's
+ * own order (boxes, classes, scores, count).
  */
-const objectDetection = (raw: RawManifest, io: ModelIo): ObjectDetectionSpec => {
+const objectDetection = (
+  raw: RawManifest,
+  io: ModelIo,
+  fromMetadata: DetectionOutputs | undefined,
+): ObjectDetectionSpec => {
   if (io.outputs.length < 4)
     throw new ManifestError(
       `task object-detection needs the four outputs of TFLite_Detection_PostProcess (boxes, classes, scores, count); this model has ${io.outputs.length}`,
@@ -99,10 +119,11 @@ const objectDetection = (raw: RawManifest, io: ModelIo): ObjectDetectionSpec => 
     io.outputs.find((o) => pattern.test(o.name))?.name ?? fallback;
   const given = raw.objectDetection;
   const spec: ObjectDetectionSpec = {
-    boxesOutput: given?.boxesOutput ?? named(/box|location/i, 0),
-    classesOutput: given?.classesOutput ?? named(/class/i, 1),
-    scoresOutput: given?.scoresOutput ?? named(/score/i, 2),
-    countOutput: given?.countOutput ?? named(/num|count/i, 3),
+    boxesOutput: given?.boxesOutput ?? fromMetadata?.boxes ?? named(/box|location/i, 0),
+    classesOutput: given?.classesOutput ?? fromMetadata?.classes ?? named(/class/i, 1),
+    scoresOutput: given?.scoresOutput ?? fromMetadata?.scores ?? named(/score/i, 2),
+    countOutput: given?.countOutput ?? fromMetadata?.count ?? named(/num|count/i, 3),
+    box: fromMetadata?.box ?? POSTPROCESS_BOXES,
     labelOffset: given?.labelOffset ?? 0,
     minScore: raw.threshold ?? 0.5,
     maxDetections: raw.maxDetections ?? 25,
@@ -110,6 +131,23 @@ const objectDetection = (raw: RawManifest, io: ModelIo): ObjectDetectionSpec => 
   for (const ref of [spec.boxesOutput, spec.classesOutput, spec.scoresOutput, spec.countOutput])
     resolveTensor(io.outputs, ref, 'output');
   return spec;
+};
+
+/**
+ * model.json's point names and skeleton; for a MoveNet-style output of 17
+ * points that names none, COCO's (MoveNet's own order).
+ */
+const landmarkNames = (
+  raw: RawManifest,
+  layout: 'xyz' | 'yx-score',
+  shape: readonly number[],
+): Pick<LandmarksSpec, 'names' | 'edges'> => {
+  const given = raw.landmarks;
+  if (given?.names || given?.edges)
+    return { ...(given.names && { names: given.names }), ...(given.edges && { edges: given.edges }) };
+  return layout === 'yx-score' && shape[2] === COCO_KEYPOINTS.length
+    ? { names: COCO_KEYPOINTS, edges: COCO_EDGES }
+    : {};
 };
 
 /** The image preprocessing a model.json declares (task defaults filled in), without the model at hand. */
@@ -131,24 +169,32 @@ const resolveManifest = async (
   // model.json wins key by key; what it leaves out comes from the metadata, then the task defaults.
   const given = (json ?? {}) as { task?: unknown; labels?: unknown; input?: Record<string, unknown> };
   const meta = metadataDefaults(io.metadata, io);
-  const taskFrom: SettingSource = given.task !== undefined ? 'model.json' : meta.task ? 'metadata' : 'default';
-  const raw: RawManifest = { ...parsed, ...(taskFrom === 'metadata' && { task: meta.task! }) };
+  const shaped = taskFromShapes(io);
+  const taskFrom: TaskSource =
+    given.task !== undefined ? 'model.json' : meta.task ? 'metadata' : shaped ? 'tensor' : 'default';
+  const implied = { metadata: meta.task, tensor: shaped } as const;
+  const raw: RawManifest = {
+    ...parsed,
+    ...((taskFrom === 'metadata' || taskFrom === 'tensor') && { task: implied[taskFrom]! }),
+  };
   const scaleGiven = ['range', 'mean', 'std'].some((key) => given.input?.[key] !== undefined);
-  const inputFrom: SettingSource = scaleGiven ? 'model.json' : meta.normalization ? 'metadata' : 'default';
   // Only where it acts: elsewhere it would be a setting that silently does nothing.
   if (raw.activation !== undefined && raw.task !== 'classification' && raw.task !== 'segmentation')
     throw new ManifestError(
       `model.json activation applies to classification and segmentation scores, not to task ${raw.task}${raw.task === 'landmarks' ? '; for visibility and presence use landmarks.activation' : ''}`,
     );
+  const defaults = INPUT_DEFAULTS[raw.task];
+  const imageTensor = io.inputs[resolveTensor(io.inputs, raw.input?.tensor ?? 0, 'input')];
+  const scaling = inputScaling(imageTensor, meta.normalization, defaults);
+  const inputFrom: SettingSource = scaleGiven ? 'model.json' : scaling.from;
   const input: ImageInputSpec = {
-    ...INPUT_DEFAULTS[raw.task],
+    ...defaults,
     tensor: 0,
-    ...(inputFrom === 'metadata' && { mean: [...meta.normalization!.mean], std: [...meta.normalization!.std] }),
+    ...(!scaleGiven && scaling.scaling),
     ...raw.input,
   };
   if ((input.mean === undefined) !== (input.std === undefined))
     throw new ManifestError('model.json input.mean and input.std go together');
-  resolveTensor(io.inputs, input.tensor, 'input');
   let labels: readonly string[] | undefined;
   if (typeof raw.labels === 'string') {
     try {
@@ -207,11 +253,11 @@ const resolveManifest = async (
       layout,
       dims: layout === 'yx-score' ? 3 : (raw.landmarks?.dims ?? 3),
       activation: raw.landmarks?.activation ?? 'sigmoid',
-      ...(raw.landmarks?.names && { names: raw.landmarks.names }),
-      ...(raw.landmarks?.edges && { edges: raw.landmarks.edges }),
+      ...landmarkNames(raw, layout, io.outputs[outputIndex]!.shape),
     },
   };
-  if (raw.task === 'object-detection') return { ...manifest, objectDetection: objectDetection(raw, io) };
+  if (raw.task === 'object-detection')
+    return { ...manifest, objectDetection: objectDetection(raw, io, meta.detection) };
   return raw.task === 'face-detection' ? { ...manifest, faceDetection: faceDetection(raw, io, input) } : manifest;
 };
 

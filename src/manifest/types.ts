@@ -1,3 +1,5 @@
+import type { BoxFormat } from '../tflite/metadata.js';
+
 /** The tasks a model can declare in its model.json; they choose the post-processing of image requests. */
 type Task = 'raw' | 'classification' | 'face-detection' | 'object-detection' | 'landmarks' | 'segmentation';
 
@@ -55,6 +57,8 @@ interface ObjectDetectionSpec {
   readonly classesOutput: string | number;
   readonly scoresOutput: string | number;
   readonly countOutput: string | number;
+  /** How each box is stored (the metadata's BoundingBoxProperties; TFLite_Detection_PostProcess's by default). */
+  readonly box: BoxFormat;
   readonly labelOffset: number;
   readonly minScore: number;
   readonly maxDetections: number;
@@ -81,11 +85,14 @@ interface ScoresSpec {
 interface ModelManifest {
   readonly task: Task;
   readonly input: ImageInputSpec;
-  /** Where the task, the labels and the input scaling came from: model.json, the TFLite Metadata, or the defaults. */
+  /**
+   * Where the task, the labels and the input scaling came from: model.json,
+   * the TFLite Metadata, the input tensor (uint8 pixels as they are), or the defaults.
+   */
   readonly sources: {
-    readonly task: 'model.json' | 'metadata' | 'default';
+    readonly task: 'model.json' | 'metadata' | 'tensor' | 'default';
     readonly labels: 'model.json' | 'metadata' | 'default';
-    readonly input: 'model.json' | 'metadata' | 'default';
+    readonly input: 'model.json' | 'metadata' | 'tensor' | 'default';
   };
   readonly labels?: readonly string[];
   /** Largest decoded image, in pixels. */

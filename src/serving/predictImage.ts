@@ -45,7 +45,7 @@ const predictImage = async (
     timings.inferMs = performance.now() - started;
     switch (manifest.task) {
       case 'face-detection':
-        return { detections: detectFaces(manifest.faceDetection!, outputs, image.transform) };
+        return { detections: detectFaces(manifest.faceDetection!, outputs, outputsInfo, image.transform) };
       case 'object-detection':
         return { detections: detectObjects(manifest, outputs, outputsInfo, image.transform) };
       case 'landmarks':

@@ -1,8 +1,9 @@
-import type { Tensor } from '../engine/types.js';
+import type { Tensor, TensorInfo } from '../engine/types.js';
 import { InferenceError } from '../errors.js';
 import { type ImageTransform, normalizedToSource } from '../image/geometry.js';
 import type { FaceDetectionSpec } from '../manifest/types.js';
 import { type Anchor, generateAnchors } from './anchors.js';
+import { pickOutput, realValues } from './outputs.js';
 
 interface Detection {
   readonly score: number;
@@ -40,8 +41,8 @@ const iou = (a: Float64Array, b: Float64Array): number => {
 /** Box and keypoint decoding of TensorsToDetectionsCalculator (reverse_output_order: x before y). */
 const decode = (
   spec: FaceDetectionSpec,
-  boxes: Float32Array,
-  scores: Float32Array,
+  boxes: Float64Array,
+  scores: Float64Array,
   anchors: readonly Anchor[],
 ): Candidate[] => {
   const coordsPerBox = boxes.length / anchors.length;
@@ -91,20 +92,24 @@ const weightedNms = (candidates: Candidate[], threshold: number, limit: number):
   return kept;
 };
 
-const tensorData = (outputs: readonly Tensor[], ref: string | number): Float32Array => {
-  const tensor = typeof ref === 'number' ? outputs[ref] : outputs.find((t) => t.name === ref);
-  if (tensor?.dtype !== 'float32')
-    throw new InferenceError(`face detection needs float32 output ${JSON.stringify(ref)}`);
-  return tensor.data as Float32Array;
+/** An output's real values: dequantized when the model is quantized (tfls compress --io int8|uint8 writes such models). */
+const tensorData = (outputs: readonly Tensor[], infos: readonly TensorInfo[], ref: string | number): Float64Array => {
+  const tensor = pickOutput(outputs, ref);
+  return realValues(tensor, infos.find((i) => i.name === tensor.name)?.quantization);
 };
 
 const round = (value: number): number => Math.round(value * 100) / 100;
 
 /** Faces in original-image pixels, best first. */
-const detectFaces = (spec: FaceDetectionSpec, outputs: readonly Tensor[], transform: ImageTransform): Detection[] => {
+const detectFaces = (
+  spec: FaceDetectionSpec,
+  outputs: readonly Tensor[],
+  infos: readonly TensorInfo[],
+  transform: ImageTransform,
+): Detection[] => {
   const anchors = anchorsFor(spec);
-  const boxes = tensorData(outputs, spec.boxesOutput);
-  const scores = tensorData(outputs, spec.scoresOutput);
+  const boxes = tensorData(outputs, infos, spec.boxesOutput);
+  const scores = tensorData(outputs, infos, spec.scoresOutput);
   if (scores.length !== anchors.length || boxes.length % anchors.length !== 0) {
     throw new InferenceError(
       `the model has ${scores.length} scores for ${anchors.length} anchors; check faceDetection.anchors in model.json`,

@@ -63,7 +63,8 @@ const landmarks = (
   }
   const scores: Record<string, number> = {};
   for (const output of outputs) {
-    if (output !== tensor && output.data.length === 1) scores[output.name] = round4(realValues(output)[0]!);
+    if (output !== tensor && output.data.length === 1)
+      scores[output.name] = round4(realValues(output, infos.find((i) => i.name === output.name)?.quantization)[0]!);
   }
   return { landmarks: points, scores };
 };

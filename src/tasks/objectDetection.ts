@@ -2,6 +2,7 @@ import type { Tensor, TensorInfo } from '../engine/types.js';
 import { InferenceError } from '../errors.js';
 import { type ImageTransform, normalizedToSource } from '../image/geometry.js';
 import type { ModelManifest } from '../manifest/types.js';
+import type { BoxFormat } from '../tflite/metadata.js';
 import { pickOutput, realValues, round2, round4 } from './outputs.js';
 
 interface ObjectDetection {
@@ -13,10 +14,29 @@ interface ObjectDetection {
   readonly box: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
 }
 
+/** A stored box's corners, normalized to the input, read in the layout the metadata gives. */
+const corners = (
+  box: BoxFormat,
+  values: Float64Array,
+  at: number,
+  transform: ImageTransform,
+): { left: number; top: number; right: number; bottom: number } => {
+  const [a, b, c, d] = box.index.map((position) => values[at + position]!) as [number, number, number, number];
+  const [x0, y0, x1, y1] =
+    box.type === 'boundaries'
+      ? [a, b, c, d]
+      : box.type === 'upper-left'
+        ? [a, b, a + c, b + d]
+        : [a - c / 2, b - d / 2, a + c / 2, b + d / 2];
+  const [sx, sy] = box.coordinates === 'pixel' ? [transform.inputWidth, transform.inputHeight] : [1, 1];
+  return { left: x0 / sx, top: y0 / sy, right: x1 / sx, bottom: y1 / sy };
+};
+
 /**
  * TFLite_Detection_PostProcess's answer (already past non-maximum
- * suppression): boxes [ymin, xmin, ymax, xmax] normalized to the input,
- * class indices, scores and the count. Kept above the threshold, best
+ * suppression): boxes (by default [ymin, xmin, ymax, xmax] normalized to the
+ * input; otherwise as the metadata's BoundingBoxProperties say), class
+ * indices, scores and the count. Kept above the threshold, best
  * first, at most maxDetections, mapped back through the resize to
  * original pixels and clipped to the photo, labeled from the labels.
  */
@@ -43,8 +63,9 @@ const detectObjects = (
   for (let i = 0; i < n; i++) {
     const score = scores[i]!;
     if (!(score >= spec.minScore)) continue;
-    const top = normalizedToSource(transform, boxes[i * 4 + 1]!, boxes[i * 4]!);
-    const bottom = normalizedToSource(transform, boxes[i * 4 + 3]!, boxes[i * 4 + 2]!);
+    const box = corners(spec.box, boxes, i * 4, transform);
+    const top = normalizedToSource(transform, box.left, box.top);
+    const bottom = normalizedToSource(transform, box.right, box.bottom);
     const x0 = Math.max(0, Math.min(sourceWidth, top.x));
     const y0 = Math.max(0, Math.min(sourceHeight, top.y));
     const x1 = Math.max(0, Math.min(sourceWidth, bottom.x));

@@ -5,20 +5,46 @@ import { CheckedByteBuffer } from './CheckedByteBuffer.js';
 import {
   type AssociatedFile,
   AssociatedFileType,
+  BoundingBoxProperties,
+  BoundingBoxType,
+  ContentProperties,
+  CoordinateType,
   ModelMetadata,
   NormalizationOptions,
   ProcessUnitOptions,
+  type TensorMetadata,
 } from './generated/reader/metadata_schema_generated.js';
 import type { ModelFile } from './openModel.js';
 import { vectorOf } from './vectorOf.js';
+
+/** How a bounding-box output stores each box (BoundingBoxProperties). */
+interface BoxFormat {
+  /** Positions of left, top, right, bottom (BOUNDARIES), left, top, width, height (UPPER_LEFT), or centre x, centre y, width, height (CENTER) in each box. */
+  readonly index: readonly number[];
+  readonly type: 'boundaries' | 'upper-left' | 'center';
+  /** ratio: normalized to the input; pixel: input pixels. */
+  readonly coordinates: 'ratio' | 'pixel';
+}
+
+/** What the metadata says of one output tensor (in the subgraph's output order). */
+interface OutputMetadata {
+  readonly name: string | null;
+  /** The content's kind: feature (scores, classes), image (a mask), box (bounding boxes). */
+  readonly content: 'feature' | 'image' | 'box' | null;
+  readonly box?: BoxFormat;
+  /** Its labels file and how it labels: axis (one label per position, scores) or value (one per value, class ids). */
+  readonly labels?: { readonly file: string; readonly kind: 'axis' | 'value' };
+}
 
 /** What TFLite Metadata (the TFLITE_METADATA buffer, schema M001) says that a server can use. */
 interface MetadataSummary {
   readonly name: string | null;
   /** The first input's NormalizationOptions: (x - mean) / std on 0..255 pixels. */
   readonly normalization: { readonly mean: number[]; readonly std: number[] } | null;
-  /** Lines of the first TENSOR_AXIS_LABELS file, read from the zip appended to the model. */
+  /** Lines of the first TENSOR_AXIS_LABELS file, else of the first TENSOR_VALUE_LABELS one, read from the zip appended to the model. */
   readonly labels: string[] | null;
+  /** The output tensors' metadata, in the subgraph's output order. */
+  readonly outputs: OutputMetadata[];
 }
 
 const METADATA_NAME = 'TFLITE_METADATA';
@@ -26,10 +52,21 @@ const METADATA_NAME = 'TFLITE_METADATA';
 const flatText = (value: string | Uint8Array | null): string | null =>
   value === null ? null : typeof value === 'string' ? value : new TextDecoder().decode(value);
 
-const labelsFrom = (files: readonly AssociatedFile[], trailer: Uint8Array): string[] | null => {
-  const labelFile = files.find((file) => file.type() === AssociatedFileType.TENSOR_AXIS_LABELS);
-  const name = labelFile?.name() ?? null;
-  if (!name || trailer.length === 0) return null;
+const LABEL_KINDS = new Map([
+  [AssociatedFileType.TENSOR_AXIS_LABELS, 'axis'],
+  [AssociatedFileType.TENSOR_VALUE_LABELS, 'value'],
+] as const);
+
+const labelsOf = (files: readonly AssociatedFile[]): OutputMetadata['labels'] => {
+  for (const [type, kind] of LABEL_KINDS) {
+    const file = files.find((candidate) => candidate.type() === type)?.name();
+    if (file) return { file, kind };
+  }
+  return undefined;
+};
+
+const readLabels = (name: string, trailer: Uint8Array): string[] | null => {
+  if (trailer.length === 0) return null;
   try {
     const entry = unzipSync(trailer, { filter: (file) => file.name === name })[name];
     if (!entry) return null;
@@ -41,6 +78,36 @@ const labelsFrom = (files: readonly AssociatedFile[], trailer: Uint8Array): stri
   }
 };
 
+const BOX_TYPES = {
+  [BoundingBoxType.UPPER_LEFT]: 'upper-left',
+  [BoundingBoxType.CENTER]: 'center',
+} as Readonly<Record<number, BoxFormat['type']>>;
+
+const outputOf = (tensor: TensorMetadata): OutputMetadata => {
+  const content = tensor.content();
+  const kind = content?.contentPropertiesType();
+  const labels = labelsOf(vectorOf(tensor.associatedFilesLength(), (i) => tensor.associatedFiles(i)));
+  const base = { name: tensor.name(), ...(labels && { labels }) };
+  if (kind === ContentProperties.BoundingBoxProperties) {
+    const box = content!.contentProperties(new BoundingBoxProperties()) as BoundingBoxProperties;
+    const index = vectorOf(box.indexLength(), (i) => box.index(i));
+    return {
+      ...base,
+      content: 'box',
+      box: {
+        index: index.length === 4 ? index : [0, 1, 2, 3],
+        type: BOX_TYPES[box.type()] ?? 'boundaries',
+        coordinates: box.coordinateType() === CoordinateType.PIXEL ? 'pixel' : 'ratio',
+      },
+    };
+  }
+  const contents = {
+    [ContentProperties.FeatureProperties]: 'feature',
+    [ContentProperties.ImageProperties]: 'image',
+  } as Readonly<Record<number, OutputMetadata['content']>>;
+  return { ...base, content: (kind !== undefined && contents[kind]) || null };
+};
+
 const summarize = (bytes: Uint8Array, trailer: Uint8Array): MetadataSummary | null => {
   if (String.fromCharCode(...bytes.subarray(4, 8)) !== 'M001') return null;
   const metadata = ModelMetadata.getRootAsModelMetadata(new CheckedByteBuffer(bytes, bytes.length * 8 + 100_000));
@@ -50,12 +117,15 @@ const summarize = (bytes: Uint8Array, trailer: Uint8Array): MetadataSummary | nu
     (candidate) => candidate.optionsType() === ProcessUnitOptions.NormalizationOptions,
   );
   const normalization = unit?.options(new NormalizationOptions()) as NormalizationOptions | null | undefined;
-  const outputs = vectorOf(subgraph?.outputTensorMetadataLength() ?? 0, (i) => subgraph!.outputTensorMetadata(i));
+  const tensors = vectorOf(subgraph?.outputTensorMetadataLength() ?? 0, (i) => subgraph!.outputTensorMetadata(i));
+  const outputs = tensors.map(outputOf);
+  // Labels on an output first, in output order, axis labels before value labels; then the subgraph's and the model's.
   const files = [
-    ...outputs.flatMap((tensor) => vectorOf(tensor.associatedFilesLength(), (i) => tensor.associatedFiles(i))),
+    ...tensors.flatMap((tensor) => vectorOf(tensor.associatedFilesLength(), (i) => tensor.associatedFiles(i))),
     ...vectorOf(subgraph?.associatedFilesLength() ?? 0, (i) => subgraph!.associatedFiles(i)),
     ...vectorOf(metadata.associatedFilesLength(), (i) => metadata.associatedFiles(i)),
   ];
+  const labelFile = labelsOf(files);
   return {
     name: metadata.name(),
     normalization: normalization
@@ -64,7 +134,8 @@ const summarize = (bytes: Uint8Array, trailer: Uint8Array): MetadataSummary | nu
           std: vectorOf(normalization.stdLength(), (i) => normalization.std(i)),
         }
       : null,
-    labels: labelsFrom(files, trailer),
+    labels: labelFile ? readLabels(labelFile.file, trailer) : null,
+    outputs,
   };
 };
 
@@ -80,5 +151,5 @@ const readMetadata = (file: ModelFile): MetadataSummary | null => {
   }
 };
 
-export type { MetadataSummary };
+export type { BoxFormat, MetadataSummary, OutputMetadata };
 export { flatText, METADATA_NAME, readMetadata };

@@ -1,10 +1,19 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ActivationFunctionType,
+  BuiltinOperator,
+  BuiltinOptions,
+  FullyConnectedOptionsT,
+  ReducerOptionsT,
+  TensorType,
+} from '../../src/tflite/generated/schema_generated.js';
 import { addVersion } from '../helpers/repository.js';
 import { call, startServer, type TestServer } from '../helpers/server.js';
-import { fixedAnswerModel } from '../helpers/tinyModels.js';
+import { fixedAnswerModel, floatBytes, graphModel, int32Bytes } from '../helpers/tinyModels.js';
 
 // COCO's 17 keypoints, in MoveNet's order.
 const NAMES = [
@@ -73,13 +82,91 @@ describe('single-pose keypoints ([1, 1, 17, 3]: y, x, score)', () => {
     expect(landmarks[0]).toMatchObject({ x: 64, y: expect.closeTo(-21.5, 0) });
   });
 
-  it('the layout is recognized from the output shape alone; names only when model.json gives them', async () => {
+  it('the layout is recognized from the output shape alone, with COCO names when model.json gives none', async () => {
     const { landmarks } = await predict('movenet-bare', 'assets/samples/astronaut.jpg');
     expect(landmarks).toHaveLength(17);
-    expect(landmarks[0].name).toBeUndefined();
+    expect(landmarks.map((point: { name: string }) => point.name)).toEqual(NAMES);
     // A square photo: no padding, x 0.2 of the width.
     expect(landmarks[0].x).toBeCloseTo(0.2 * 320, 0);
     const metadata = await call(`${server.url}/v2/models/movenet`);
     expect(metadata.body.parameters.landmarkNames).toEqual(NAMES);
   });
+});
+
+/**
+ * MoveNet's interface as the TF Hub files have it: a uint8 image without
+ * quantization parameters (the graph casts it), [1, 1, 17, 3] out. Each
+ * keypoint's score is the mean red value of the input / 255, so the answer
+ * says what the model was fed.
+ */
+const moveNetUint8 = (): Uint8Array => {
+  const mean = new ReducerOptionsT();
+  mean.keepDims = false;
+  const fc = new FullyConnectedOptionsT();
+  fc.fusedActivationFunction = ActivationFunctionType.NONE;
+  // Rows of [y, x, score] per keypoint, over the three channel means: y and x come from the bias alone.
+  const weights = NAMES.flatMap(() => [0, 0, 0, 0, 0, 0, 1 / 255, 0, 0]);
+  const bias = NAMES.flatMap((_, k) => [0.1 + 0.04 * k, 0.2 + 0.03 * k, 0]);
+  return graphModel(
+    [
+      { name: 'image', shape: [1, 192, 192, 3], type: TensorType.UINT8 },
+      { name: 'pixels', shape: [1, 192, 192, 3] },
+      { name: 'axes', shape: [2], type: TensorType.INT32, data: int32Bytes([1, 2]) },
+      { name: 'means', shape: [1, 3] },
+      { name: 'w', shape: [51, 3], data: floatBytes(weights) },
+      { name: 'b', shape: [51], data: floatBytes(bias) },
+      { name: 'flat', shape: [1, 51] },
+      { name: 'target', shape: [4], type: TensorType.INT32, data: int32Bytes([1, 1, 17, 3]) },
+      { name: 'output_0', shape: [1, 1, 17, 3] },
+    ],
+    [
+      { op: BuiltinOperator.CAST, inputs: ['image'], output: 'pixels' },
+      {
+        op: BuiltinOperator.MEAN,
+        inputs: ['pixels', 'axes'],
+        output: 'means',
+        options: { type: BuiltinOptions.ReducerOptions, value: mean },
+      },
+      {
+        op: BuiltinOperator.FULLY_CONNECTED,
+        inputs: ['means', 'w', 'b'],
+        output: 'flat',
+        options: { type: BuiltinOptions.FullyConnectedOptions, value: fc },
+      },
+      { op: BuiltinOperator.RESHAPE, inputs: ['flat', 'target'], output: 'output_0' },
+    ],
+  );
+};
+
+describe('MoveNet-style uint8 input without quantization parameters, no model.json', () => {
+  it.each(['native', 'wasm'] as const)(
+    '%s: gets the pixel bytes 0..255, and answers keypoints with COCO names',
+    async (engine) => {
+      const root = mkdtempSync(join(tmpdir(), 'tfls-movenet-uint8-'));
+      addVersion(root, 'movenet', 1, moveNetUint8());
+      const own = await startServer({ MODEL_REPOSITORY: root, TFLITE_ENGINE: engine });
+      try {
+        const { status, body } = await call(`${own.url}/v1/models/movenet:predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'image/png' },
+          body: new Uint8Array(readFileSync('test/fixtures/images/astronaut.png')),
+        });
+        expect(body.error ?? status).toBe(200);
+        const { landmarks } = body.predictions[0];
+        expect(landmarks.map((point: { name: string }) => point.name)).toEqual(NAMES);
+        // astronaut.png is square: no letterbox padding, and resizing keeps the mean red value.
+        const { channels } = await sharp('test/fixtures/images/astronaut.png').stats();
+        const red = channels[0]!.mean / 255;
+        for (const point of landmarks) expect(point.score).toBeCloseTo(red, 2);
+        const metadata = await call(`${own.url}/v2/models/movenet`);
+        expect(metadata.body.parameters).toMatchObject({
+          task: 'landmarks',
+          settingsFrom: { task: 'tensor', input: 'tensor' },
+          input: { range: [0, 255] },
+        });
+      } finally {
+        await own.close();
+      }
+    },
+  );
 });
