@@ -31,6 +31,8 @@ interface Mask {
   readonly width: number;
   readonly height: number;
   readonly classes: number;
+  /** The classes present, largest first (class masks). */
+  readonly shares?: readonly { readonly index: number; readonly label: string; readonly share: number }[];
 }
 
 const svgElement = <K extends keyof SVGElementTagNameMap>(
@@ -124,9 +126,7 @@ const colourMask = async (mask: Mask): Promise<string> => {
       data[i + 2] = 170;
       data[i + 3] = Math.round(value * 0.6);
     } else {
-      // Class 0 is background; the others get well-separated hues.
-      const hue = (value * 137.508) % 360;
-      const [r, g, b] = hsl(hue, 0.8, 0.5);
+      const [r, g, b] = classColour(value);
       data[i] = r;
       data[i + 1] = g;
       data[i + 2] = b;
@@ -146,7 +146,11 @@ const hsl = (h: number, s: number, l: number): [number, number, number] => {
   return [f(0), f(8), f(4)];
 };
 
-const drawClasses = (list: HTMLElement, classes: readonly ClassScore[]): void => {
+/** Class 0 is background (left clear); the others get well-separated hues, the same in the mask and the list. */
+const classColour = (index: number): [number, number, number] => hsl((index * 137.508) % 360, 0.8, 0.5);
+
+/** Classes as bars: scores, or a mask's shares of the photo with each class's colour beside it. */
+const drawClasses = (list: HTMLElement, classes: readonly ClassScore[], coloured = false): void => {
   for (const c of classes) {
     const row = document.createElement('li');
     row.className = 'class';
@@ -154,6 +158,13 @@ const drawClasses = (list: HTMLElement, classes: readonly ClassScore[]): void =>
     const name = document.createElement('span');
     name.className = 'class-label';
     name.textContent = c.label;
+    if (coloured) {
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      swatch.dataset.index = String(c.index);
+      swatch.style.background = c.index === 0 ? 'transparent' : `rgb(${classColour(c.index).join(', ')})`;
+      name.prepend(swatch);
+    }
     const bar = document.createElement('span');
     bar.className = 'bar';
     bar.style.width = `${Math.max(0, Math.min(1, c.score)) * 100}%`;
@@ -212,7 +223,11 @@ const drawAnswer = async (
         preserveAspectRatio: 'none',
       }),
     );
-    return `mask, ${mask.classes === 1 ? 'one class' : `${mask.classes} classes`}`;
+    if (mask.shares) {
+      const shares = mask.shares.map((s) => ({ label: s.label, index: s.index, score: s.share }));
+      drawClasses(classList, shares, true);
+    }
+    return `mask, ${mask.classes === 1 ? 'one class' : `${mask.classes} classes, ${mask.shares?.length ?? 0} in the photo`}`;
   }
   return 'raw tensors (see the answer below)';
 };
