@@ -6,6 +6,7 @@ import { ARTIFACTS, launchChromium, screenshot } from '../helpers/browser.js';
 import { mediapipe } from '../helpers/models.js';
 import { addVersion, makeRepository } from '../helpers/repository.js';
 import { call, startServer, type TestServer } from '../helpers/server.js';
+import { zooModel, zooPresent } from '../helpers/zoo.js';
 
 // MediaPipe's hand topology: the wrist, then four points up each finger.
 const HAND_EDGES = [
@@ -34,11 +35,14 @@ const HAND_EDGES = [
 
 let server: TestServer;
 let browser: Browser;
+const withZoo = zooPresent('the playground on a multi-class mask (DeepLab)');
 
 /** The test repository, with hand landmarks (as version 2) joined by MediaPipe's skeleton. */
 const repository = (): string => {
   const root = makeRepository();
   addVersion(root, 'hands', 2, mediapipe.handLandmarkFull, { task: 'landmarks', landmarks: { edges: HAND_EDGES } });
+  // DeepLab as found (ImageSegmenter metadata, 21 PASCAL classes), when the shared models are here.
+  if (withZoo) addVersion(root, 'deeplab', 1, zooModel('deeplabv3'));
   return root;
 };
 
@@ -160,6 +164,54 @@ describe('the playground in a real browser (Debian Chromium)', () => {
       rows.map((r) => [r.querySelector('.class-label')?.textContent, Number((r as HTMLElement).dataset.score)]),
     );
     expect(bars).toEqual(colours.classes.map((c: { label: string; score: number }) => [c.label, c.score]));
+    expect(pageErrors(page)).toEqual([]);
+    await page.close();
+  });
+
+  it.runIf(withZoo)('a class mask: each class coloured, and listed by its share with that colour', async () => {
+    const page = await openPage();
+    const photo = 'test/fixtures/images/astronaut.png';
+    await chooseModel(page, 'deeplab');
+    await page.setInputFiles('#file', photo);
+    await waitForAnswer(page);
+    const { status, body } = await call(`${server.url}/v1/models/deeplab:predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: new Uint8Array(readFileSync(photo)),
+    });
+    expect(status).toBe(200);
+    const shares = body.predictions[0].shares as { label: string; index: number; share: number }[];
+    expect(shares.map((s) => s.label)).toContain('person');
+    expect(await page.textContent('#caption')).toBe(`mask, 21 classes, ${shares.length} in the photo`);
+    const rows = await page.$$eval('#classes li.class', (items) =>
+      items.map((r) => ({
+        label: r.querySelector('.class-label')?.textContent,
+        share: Number((r as HTMLElement).dataset.score),
+        swatch: getComputedStyle(r.querySelector('.swatch')!).backgroundColor,
+      })),
+    );
+    expect(rows.map((r) => [r.label, r.share])).toEqual(shares.map((s) => [s.label, s.share]));
+    // The suit at (190, 300) is the astronaut (README): drawn in the colour the list gives person.
+    const person = rows.find((r) => r.label === 'person')!;
+    const drawn = await page.evaluate(async () => {
+      const image = document.querySelector('#overlay image.mask')!.getAttribute('href')!;
+      const element = new Image();
+      element.src = image;
+      await element.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = element.naturalWidth;
+      canvas.height = element.naturalHeight;
+      const context = canvas.getContext('2d')!;
+      context.drawImage(element, 0, 0);
+      const [r, g, b, a] = context.getImageData(190, 300, 1, 1).data;
+      return { rgb: `rgb(${r}, ${g}, ${b})`, alpha: a };
+    });
+    // Within a step per channel: the mask is drawn translucent, and the canvas keeps it premultiplied.
+    const channels = (rgb: string) => rgb.match(/\d+/g)!.map(Number);
+    const want = channels(person.swatch);
+    for (const [i, value] of channels(drawn.rgb).entries()) expect(Math.abs(value - want[i]!)).toBeLessThanOrEqual(2);
+    expect(drawn.alpha).toBeGreaterThan(0);
+    await screenshot(page, 'playground-deeplab');
     expect(pageErrors(page)).toEqual([]);
     await page.close();
   });

@@ -60,6 +60,8 @@ describe('tfls inspect', () => {
       name: 'BlazeFace with metadata',
       normalization: { mean: [127.5], std: [127.5] },
       labels: ['face', 'background'],
+      // One entry per output the metadata describes, in output order.
+      outputs: [{ name: 'scores', content: null, labels: { file: 'labels.txt', kind: 'axis' } }],
     });
     expect(Object.keys(report)).toEqual(
       expect.arrayContaining([
@@ -75,6 +77,7 @@ describe('tfls inspect', () => {
         'tensorBytesByType',
         'metadata',
         'engines',
+        'auto',
       ]),
     );
     const table = await runCli('inspect', path);

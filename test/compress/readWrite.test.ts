@@ -51,6 +51,7 @@ describe('reading and writing .tflite', () => {
       name: 'BlazeFace with metadata',
       normalization: { mean: [127.5], std: [127.5] },
       labels: ['face'],
+      outputs: [{ name: 'scores', content: null, labels: { file: 'labels.txt', kind: 'axis' } }],
     });
   });
 

@@ -60,7 +60,9 @@ describe('the WASM engine after a fault', () => {
 
     const faulted = await predict('faces');
     expect(faulted.status).toBe(500);
-    expect(faulted.body.error).toMatch(/internal error|LiteRT\.js failed to run the model: memory access out of bounds/);
+    expect(faulted.body.error).toMatch(
+      /internal error|LiteRT\.js failed to run the model: memory access out of bounds/,
+    );
     // From then on that model is refused, with the reason, until a new version replaces it.
     const refused = await predict('faces');
     expect(refused.status).toBe(503);
