@@ -3,7 +3,11 @@
 // headers come from the node-api-headers package, so the same script
 // cross-compiles for arm64 and needs no download of Node's headers.
 //
-//   node layers/native/build.mjs [--arch x64|arm64] [--out DIR] [--sanitize]
+//   node layers/native/build.mjs [--arch x64|arm64] [--out DIR] [--sanitize] [--optional]
+//
+// --optional (what `npm install` runs): where the addon cannot be built (not
+// Linux x64/arm64, no C++ compiler), say so on one line and exit 0, as sharp's
+// install does: the package still installs, and serves on the WASM engine.
 //
 // --sanitize builds with AddressSanitizer and UndefinedBehaviorSanitizer (for
 // npm run test:sanitize), unstripped, into dist/native-sanitized by default.
@@ -26,8 +30,19 @@ const { values } = parseArgs({
     arch: { type: 'string', default: process.arch },
     out: { type: 'string' },
     sanitize: { type: 'boolean', default: false },
+    optional: { type: 'boolean', default: false },
   },
 });
+
+/** Stops the build: an error, or with --optional one line and success. */
+const stop = (why, fix) => {
+  if (values.optional) {
+    console.log(`tflite native addon: not built (${why}); the WASM engine serves instead. ${fix}`);
+    process.exit(0);
+  }
+  console.error(`tflite native addon: ${why}; ${fix}`);
+  process.exit(1);
+};
 const arch = values.arch === 'aarch64' ? 'arm64' : values.arch === 'x86_64' ? 'x64' : values.arch;
 const targets = {
   x64: { compiler: process.arch === 'x64' ? 'g++' : 'x86_64-linux-gnu-g++', ccDeps: 'linux_amd64' },
@@ -35,8 +50,10 @@ const targets = {
 };
 const target = targets[arch];
 if (process.platform !== 'linux' || !target) {
-  console.error(`tflite native addon: unsupported target ${process.platform}/${arch}; supported: linux x64 and arm64`);
-  process.exit(1);
+  stop(
+    `unsupported target ${process.platform}/${arch}`,
+    'The native engine is built for Linux x64 and arm64 (Lambda runs those); build it there.',
+  );
 }
 
 const out = resolve(values.out ?? join(root, 'dist', values.sanitize ? 'native-sanitized' : 'native', `linux-${arch}`));
@@ -94,9 +111,8 @@ try {
     arch === 'arm64' && process.arch !== 'arm64'
       ? 'install the cross compiler: apt-get install g++-aarch64-linux-gnu'
       : 'install a C++ compiler: apt-get install g++';
-  console.error(`tflite native addon: ${target.compiler} failed (${error.message}); ${hint}`);
   rmSync(`${join(out, 'tflite_native.node')}.${process.pid}.tmp`, { force: true });
-  process.exit(1);
+  stop(`${target.compiler} failed (${error.message.split('\n')[0]})`, `To build it: ${hint}, then npm rebuild.`);
 }
 renameSync(`${join(out, 'tflite_native.node')}.${process.pid}.tmp`, join(out, 'tflite_native.node'));
 const library = join(out, 'libtensorflowlite_c.so');

@@ -111,9 +111,12 @@ const getBinding = (): Binding => {
       failures.push(`${candidate}: ${oneLine((error as Error).message)}`);
     }
   }
+  const built = process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64');
   loadError = new UnsupportedError(
     `the native TFLite addon could not be loaded for ${process.platform}-${process.arch} (tried ${failures.join('; ')}). ` +
-      'Possible solutions: run `npm install` (it builds the addon with g++), or on Lambda attach the layer from `npm run build:layer`.',
+      (built
+        ? 'Possible solutions: install g++ and run `npm rebuild` (the install builds the addon), or on Lambda attach the layer from `npm run build:layer`.'
+        : 'It is built for Linux x64 and arm64 only: on this platform the WASM engine serves (TFLITE_ENGINE=wasm), or build and run on Linux.'),
   );
   throw loadError;
 };
