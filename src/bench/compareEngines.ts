@@ -1,6 +1,9 @@
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { EngineChoice, EngineName } from '../engine/types.js';
+import { ConfigError } from '../errors.js';
+import { packageRoot } from '../paths.js';
 import type { BenchResult } from './benchmarkModel.js';
 
 const run = promisify(execFile);
@@ -46,12 +49,16 @@ const median = (values: readonly number[]): number => {
  * round by round (so that a busy machine weighs on all of them alike).
  */
 const compareEngines = async (model: string, options: CompareOptions): Promise<EngineComparison> => {
+  const root = packageRoot();
+  if (!root)
+    throw new ConfigError('the tflite-serverless package (its bin/tfls.js) cannot be found to start the engines in');
+  const cli = join(root, 'bin', 'tfls.js');
   const results = new Map<EngineChoice, BenchResult[]>(ENGINES.map((engine) => [engine, []]));
   const errors = new Map<EngineChoice, string>();
   for (let round = 0; round < options.rounds; round++) {
     for (const engine of ENGINES) {
       if (errors.has(engine)) continue;
-      const args = [process.argv[1]!, 'bench', model, '--engine', engine, '--json'];
+      const args = [cli, 'bench', model, '--engine', engine, '--json'];
       args.push('--runs', String(options.runs), '--warmup', String(options.warmup));
       if (options.threads !== undefined) args.push('--threads', String(options.threads));
       try {

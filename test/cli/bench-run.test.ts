@@ -68,6 +68,36 @@ describe('tfls bench', () => {
     expect(result.rssMb).toBeGreaterThan(0);
   });
 
+  it('--engine all times each engine in fresh processes and sets auto against its own choice', async () => {
+    const { code, stdout } = await runCli(
+      'bench',
+      mediapipe.faceDetection,
+      '--engine',
+      'all',
+      '--rounds',
+      '1',
+      '--runs',
+      '2',
+      '--warmup',
+      '0',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.rounds).toBe(1);
+    expect(result.engines.map((e: { engine: string; served: string }) => [e.engine, e.served])).toEqual([
+      ['auto', 'native'],
+      ['native', 'native'],
+      ['wasm', 'wasm'],
+    ]);
+    expect(result.engines[0].engineReason).toMatch(/^native: XNNPACK runs \d+ of \d+ nodes natively$/);
+    for (const engine of result.engines) expect(engine.initMs).toBeGreaterThan(0);
+    expect(result.autoInitRatio).toBeGreaterThan(0);
+    const usage = await runCli('bench', mediapipe.faceDetection, '--rounds', '2');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--rounds goes with --engine all/);
+  });
+
   it('prints a table on the WASM engine too', async () => {
     const { code, stdout } = await runCli('bench', mediapipe.faceDetection, '--engine', 'wasm', '--runs', '3');
     expect(code).toBe(0);
