@@ -21,7 +21,8 @@ const DEFAULT_MAX_TENSOR_BYTES = 2 ** 30;
  * or the CLI's --verbose turns it on.
  */
 const nativeLogs = { verbose: process.env.TFLS_VERBOSE === '1' };
-const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'wasm'];
+/** The engines loadModel takes (and the CLI's --engine). */
+const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'wasm', 'ort'];
 
 // TFLite 2.9 crashes re-preparing DENSIFY after an input resize.
 const resizeBlocker = (file: ModelFile): string | undefined =>
@@ -84,6 +85,19 @@ const loadEngine = async (
   const file = openModel(bytes);
   checkTensorBudget(file, options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES);
   if (engine === 'wasm') return { model: await WasmModel.load(bytes), file };
+  if (engine === 'ort') {
+    // Imported here: onnxruntime-node and the translation load only for models that ask for them.
+    const { loadOrtModel } = await import('./ort/loadOrt.js');
+    const reference = async (): Promise<Model> => {
+      try {
+        return loadNative(bytes, file, options);
+      } catch (error) {
+        if (error instanceof ModelLoadError || error instanceof UnsupportedError) return WasmModel.load(bytes);
+        throw error;
+      }
+    };
+    return { model: await loadOrtModel(bytes, options, reference), file };
+  }
   const pooled = (first: NativeModel): Model => {
     const size = options.interpreters ?? 1;
     return size > 1 ? new ModelPool(first, () => loadNative(bytes, file, options), size) : first;
@@ -112,4 +126,4 @@ const loadEngine = async (
   return { model: choice.model === native ? pooled(native) : choice.model, file };
 };
 
-export { loadModel, nativeLogs };
+export { ENGINES, loadModel, nativeLogs };
