@@ -1,20 +1,19 @@
 import { benchmarkModel } from '../../bench/benchmarkModel.js';
-import type { EngineChoice } from '../../engine/types.js';
+import { ENGINES } from '../../engine/loadModel.js';
 import { type Command, choiceFlag, integerFlag, positionals } from '../command.js';
 import { json, ms, table } from '../format.js';
-
-const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'wasm'];
 
 const bench: Command = {
   name: 'bench',
   summary: 'time a model on deterministic inputs',
-  help: `Usage: tfls bench <model.tflite> [--engine auto|native|wasm] [--threads N] [--runs N] [--warmup N] [--json]
+  help: `Usage: tfls bench <model.tflite> [--engine auto|native|wasm|ort] [--threads N] [--runs N] [--warmup N] [--json]
 
 Loads the model, fills its inputs with deterministic data and times --runs
 synchronous runs after --warmup untimed ones.
 
 Options:
-  --engine E     auto (default: native, WASM if the native runtime cannot load it), native or wasm
+  --engine E     auto (default: native, WASM if the native runtime cannot load it), native, wasm,
+                 or ort (translated to ONNX, served if it answers like TFLite)
   --threads N    interpreter threads (default: TFLITE_NUM_THREADS, else the CPUs available)
   --runs N       timed runs (default 100)
   --warmup N     untimed runs first (default 10)
