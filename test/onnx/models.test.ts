@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/engine/loadModel.js';
+import { syntheticInputs } from '../../src/engine/syntheticInputs.js';
+import type { Model } from '../../src/engine/types.js';
+import { ModelLoadError, UnsupportedError } from '../../src/errors.js';
+import { compareOutputs } from '../../src/onnx/gate.js';
+import { mediapipe } from '../helpers/models.js';
+import { zooDir, zooModel } from '../helpers/zoo.js';
+
+/**
+ * Loads the file on ort (which passes the gate on seed 1, or throws), then
+ * checks it again against TFLite on other inputs with the gate's own
+ * criteria, and that it describes its tensors as the reference engine does.
+ */
+const servesLikeTflite = async (path: string, reference: 'native' | 'wasm' = 'native'): Promise<void> => {
+  const bytes = new Uint8Array(readFileSync(path));
+  const ort = await loadModel(bytes, { engine: 'ort', threads: 1 });
+  const tflite = await loadModel(bytes, { engine: reference, threads: 1 });
+  try {
+    expect(ort.engine).toBe('ort');
+    expect(ort.delegatedNodes).toBe(ort.nodes);
+    expect(ort.engineReason).toMatch(
+      new RegExp(`^ort: ${ort.nodes} TFLite ops translated to \\d+ ONNX nodes; against TFLite \\(${reference}\\)`),
+    );
+    if (reference === 'native') {
+      expect(ort.inputs).toEqual(tflite.inputs);
+      expect(ort.outputs).toEqual(tflite.outputs);
+    }
+    // Inputs the gate did not see (it runs seeds 1-3).
+    for (const seed of [4, 5]) {
+      const inputs = syntheticInputs(tflite.inputs, seed);
+      const verdict = compareOutputs(
+        tflite.outputs,
+        await ort.runAsync(inputs),
+        await tflite.runAsync(inputs),
+        reference,
+      );
+      expect(verdict.pass, verdict.summary).toBe(true);
+    }
+  } finally {
+    ort.dispose();
+    tflite.dispose();
+  }
+};
+
+const refused = async (path: string): Promise<Error> => {
+  let model: Model | undefined;
+  try {
+    model = await loadModel(new Uint8Array(readFileSync(path)), { engine: 'ort', threads: 1 });
+  } catch (error) {
+    return error as Error;
+  }
+  model.dispose();
+  throw new Error(`${path} was served on ort`);
+};
+
+describe('ort on the bundled model and MediaPipe models', () => {
+  it.each([
+    ['bundled face detection', 'models/face-detection/1/model.tflite'],
+    ['face detection short range', mediapipe.faceDetection],
+    ['face detection full range', mediapipe.faceDetectionFull],
+    ['hand landmarks full', mediapipe.handLandmarkFull],
+    ['hand landmarks lite', mediapipe.handLandmarkLite],
+    ['pose landmarks lite', mediapipe.poseLandmarkLite],
+    ['pose landmarks full', mediapipe.poseLandmarkFull],
+    ['pose landmarks heavy', mediapipe.poseLandmarkHeavy],
+  ])('%s: served, answers like TFLite', async (_name, path) => {
+    await servesLikeTflite(path);
+  });
+
+  it.each([
+    ['selfie segmentation', mediapipe.selfieSegmentation],
+    ['selfie segmentation landscape', mediapipe.selfieSegmentationLandscape],
+  ])(
+    '%s: Convolution2DTransposeBias as ConvTranspose, checked against LiteRT.js (native 2.9 lacks the op)',
+    async (_name, path) => {
+      await servesLikeTflite(path, 'wasm');
+    },
+  );
+
+  it('the sparse face detector: DENSIFY is not translated, and the error says so', async () => {
+    const error = await refused(mediapipe.faceDetectionSparse);
+    expect(error).toBeInstanceOf(UnsupportedError);
+    expect(error.message).toBe('the ort engine cannot take this model: ops not translated to ONNX: DENSIFY');
+  });
+});
+
+const zoo = zooDir();
+if (zoo === undefined)
+  console.log('skipping the shared model zoo suite: set TFLS_MODEL_ZOO or add ../shared/fixtures/models');
+
+describe.runIf(zoo !== undefined)('ort on the shared model zoo (converter-made models)', () => {
+  it.each(['deeplabv3.tflite', 'deeplabv3_mnv2_dm05_pascal_quant.tflite', 'mobilenet_v1_0.25_224_1_metadata_1.tflite'])(
+    '%s: served, answers like TFLite',
+    async (name) => {
+      await servesLikeTflite(zooModel(name));
+    },
+  );
+
+  // TF1 uint8 graphs run on TFLite 2.9's built-in kernels, which round twice
+  // when they requantize (gemmlowp's fixed point); ONNX Runtime rounds once.
+  // About 0.3% of each layer's values differ by one step, and over 28 layers
+  // the softmax ends up a few steps apart on a few classes: the gate refuses
+  // (mobilenet_v1_0.5_160_quant passes on one of its three inputs).
+  it.each([
+    [
+      'mobilenet_v1_0.25_224_quant.tflite',
+      /MobilenetV1\/Predictions\/Reshape_1: 99\.80% within 1 step \(max 4\), argmax same \(FAILS\)/,
+    ],
+    [
+      'mobilenet_v1_0.5_160_quant.tflite',
+      /MobilenetV1\/Predictions\/Reshape_1: 99\.70% within 1 step \(max 6\), argmax same \(FAILS\)/,
+    ],
+    ['automl_labeler_model.tflite', /scores: 80\.00% within 1 step \(max 2\), argmax same \(FAILS\)/],
+  ])('%s: refused by the gate, with its numbers', async (name, numbers) => {
+    const error = await refused(zooModel(name));
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect(error.message).toMatch(/^the ONNX translation does not answer like TFLite: against TFLite \(native\)/);
+    expect(error.message).toMatch(numbers);
+  });
+
+  it('the SSD detector: TFLite_Detection_PostProcess is not translated', async () => {
+    const error = await refused(zooModel('coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite'));
+    expect(error).toBeInstanceOf(UnsupportedError);
+    expect(error.message).toMatch(/ops not translated to ONNX: TFLite_Detection_PostProcess$/);
+  });
+});
