@@ -88,15 +88,11 @@ const loadEngine = async (
   if (engine === 'ort') {
     // Imported here: onnxruntime-node and the translation load only for models that ask for them.
     const { loadOrtModel } = await import('./ort/loadOrt.js');
-    const reference = async (): Promise<Model> => {
-      try {
-        return loadNative(bytes, file, options);
-      } catch (error) {
-        if (error instanceof ModelLoadError || error instanceof UnsupportedError) return WasmModel.load(bytes);
-        throw error;
-      }
-    };
-    return { model: await loadOrtModel(bytes, options, reference), file };
+    const references = [
+      async () => loadNative(bytes, file, { ...options, interpreters: 1 }),
+      () => WasmModel.load(bytes),
+    ];
+    return { model: await loadOrtModel(bytes, options, references), file };
   }
   const pooled = (first: NativeModel): Model => {
     const size = options.interpreters ?? 1;

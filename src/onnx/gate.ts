@@ -155,14 +155,31 @@ const worstOf = (verdicts: readonly GateVerdict[]): GateVerdict => {
   };
 };
 
-/** Runs both models on the model's own synthetic inputs (seeds 1-3) and compares what they answer. */
+/**
+ * The reference's outputs in the candidate's order: LiteRT.js lists a
+ * model's tensors in its signature's order, which need not be the graph's.
+ */
+const inCandidateOrder = (candidate: Model, reference: Model, outputs: readonly Tensor[]): Tensor[] => {
+  const byName = new Map(reference.outputs.map((info, i) => [info.name, outputs[i]!]));
+  const named = candidate.outputs.map((info) => byName.get(info.name));
+  return named.every((t) => t !== undefined) ? (named as Tensor[]) : [...outputs];
+};
+
+/**
+ * Runs both models on the candidate's synthetic inputs (seeds 1-3; by name
+ * for the reference when it names them alike) and judges each output by the
+ * candidate's tensor infos, which are the file's (LiteRT.js reports no
+ * quantization).
+ */
 const runGate = async (candidate: Model, reference: Model): Promise<GateVerdict> => {
   const verdicts: GateVerdict[] = [];
+  const named = candidate.inputs.every((info) => reference.inputs.some((r) => r.name === info.name));
   for (const seed of SEEDS) {
-    const inputs = syntheticInputs(reference.inputs, seed);
-    const expected = await reference.runAsync(inputs);
+    const inputs = syntheticInputs(candidate.inputs, seed);
+    const feed = named ? Object.fromEntries(candidate.inputs.map((info, i) => [info.name, inputs[i]!])) : inputs;
+    const expected = inCandidateOrder(candidate, reference, await reference.runAsync(feed));
     const actual = await candidate.runAsync(inputs);
-    verdicts.push(compareOutputs(reference.outputs, actual, expected, reference.engine));
+    verdicts.push(compareOutputs(candidate.outputs, actual, expected, reference.engine));
   }
   return worstOf(verdicts);
 };

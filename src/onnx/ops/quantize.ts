@@ -6,8 +6,12 @@ import { realValues } from '../weights.js';
 
 /**
  * DEQUANTIZE of a constant (float16 weights, int8 weights) is folded into a
- * float32 constant at translation; of an activation, a DequantizeLinear
- * (or a Cast from float16).
+ * float32 constant at translation; of an activation, (q - zeroPoint) · scale
+ * in plain arithmetic (or a Cast from float16). Not a DequantizeLinear: ONNX
+ * Runtime's WeightBiasQuantization pass quantizes the float weights of any
+ * convolution or Gemm fed by one to int8, and the ops TFLite runs in float
+ * between DEQUANTIZE and QUANTIZE (layers an int8 model keeps in float) would
+ * then not answer as TFLite's do.
  */
 const dequantizeOp = (t: Translation, op: OperatorT): void => {
   const [input, output] = [op.inputs[0]!, op.outputs[0]!];
@@ -28,7 +32,16 @@ const dequantizeOp = (t: Translation, op: OperatorT): void => {
     t.define(output, cast, layout);
     return;
   }
-  t.define(output, t.float(input, layout), layout);
+  const q = t.storedQuant(input);
+  if (q === null || q.scale.length > 1) {
+    t.define(output, t.float(input, layout), layout);
+    return;
+  }
+  const g = t.graph;
+  const hint = t.hint(output);
+  const floats = g.op('Cast', [t.value(input, layout)], `${hint}_cast`, [attr.int('to', OnnxType.FLOAT)]);
+  const centered = g.op('Sub', [floats, g.floats([q.zeroPoint[0] ?? 0], [])], `${hint}_centered`);
+  t.define(output, g.op('Mul', [centered, g.floats([q.scale[0]!], [])], hint), layout);
 };
 
 /** QUANTIZE of floats (QuantizeLinear), or requantization between integer parameters (uint8 ↔ int8). */
