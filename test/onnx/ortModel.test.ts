@@ -89,34 +89,34 @@ describe('OrtModel', () => {
   });
 });
 
+/** The serving path's answer for one photo with one model on one engine. */
+const predict = async <T>(bytes: Uint8Array, manifest: unknown, photo: string, engine: 'ort' | 'native'): Promise<T> =>
+  (await taskPredictions([bytes], manifest, [photo], { engine }))[0]![0] as T;
+
 describe('ort through the image pipeline and the CLI', () => {
   it('finds the same face in the astronaut photo as the native engine', async () => {
-    const photo = ['test/fixtures/images/astronaut.png'];
-    const manifest = { task: 'face-detection' };
-    const [[native]] = (await taskPredictions([face], manifest, photo, { engine: 'native' })) as {
-      detections: { score: number; box: Record<string, number> }[];
-    }[][];
-    const [[ort]] = (await taskPredictions([face], manifest, photo, { engine: 'ort' })) as (typeof native)[][];
+    type Faces = { detections: { score: number; box: Record<string, number> }[] };
+    const photo = 'test/fixtures/images/astronaut.png';
+    const native = await predict<Faces>(face, { task: 'face-detection' }, photo, 'native');
+    const ort = await predict<Faces>(face, { task: 'face-detection' }, photo, 'ort');
     // What a person sees: one face, the astronaut's.
-    expect(native!.detections).toHaveLength(1);
-    expect(ort!.detections).toHaveLength(1);
-    const [a, b] = [ort!.detections[0]!, native!.detections[0]!];
+    expect(native.detections).toHaveLength(1);
+    expect(ort.detections).toHaveLength(1);
+    const [a, b] = [ort.detections[0]!, native.detections[0]!];
     expect(Math.abs(a.score - b.score)).toBeLessThan(1e-3);
     for (const key of ['x', 'y', 'width', 'height']) expect(Math.abs(a.box[key]! - b.box[key]!)).toBeLessThan(0.5);
   });
 
   it('hand landmarks on a photo of a person: within a tenth of a pixel of native', async () => {
-    const photo = ['test/fixtures/people/astronaut.jpg'];
-    const manifest = { task: 'landmarks' };
+    type Points = { landmarks: { x: number; y: number }[] };
+    const photo = 'test/fixtures/people/astronaut.jpg';
     const bytes = new Uint8Array(readFileSync(mediapipe.handLandmarkFull));
-    const [[native]] = (await taskPredictions([bytes], manifest, photo, { engine: 'native' })) as {
-      landmarks: { x: number; y: number; z: number }[];
-    }[][];
-    const [[ort]] = (await taskPredictions([bytes], manifest, photo, { engine: 'ort' })) as (typeof native)[][];
-    expect(ort!.landmarks).toHaveLength(21);
-    ort!.landmarks.forEach((point, i) => {
-      expect(Math.abs(point.x - native!.landmarks[i]!.x)).toBeLessThan(0.1);
-      expect(Math.abs(point.y - native!.landmarks[i]!.y)).toBeLessThan(0.1);
+    const native = await predict<Points>(bytes, { task: 'landmarks' }, photo, 'native');
+    const ort = await predict<Points>(bytes, { task: 'landmarks' }, photo, 'ort');
+    expect(ort.landmarks).toHaveLength(21);
+    ort.landmarks.forEach((point, i) => {
+      expect(Math.abs(point.x - native.landmarks[i]!.x)).toBeLessThan(0.1);
+      expect(Math.abs(point.y - native.landmarks[i]!.y)).toBeLessThan(0.1);
     });
   });
 
