@@ -3,6 +3,7 @@ import { halvesToFloats } from '../float16.js';
 import { type ModelT, type TensorT, TensorType } from '../tflite/generated/schema_generated.js';
 import { bufferBytes } from '../tflite/modelBuffers.js';
 import { schemaTypeName } from '../tflite/tensorTypes.js';
+import { densify } from './densify.js';
 import type { Constant } from './graphBuilder.js';
 import { OnnxType } from './onnxProto.js';
 
@@ -45,9 +46,14 @@ const quantParams = (tensor: TensorT): QuantParams | null => {
 const isQuantizedType = (tensor: TensorT): boolean =>
   tensor.type === TensorType.INT8 || tensor.type === TensorType.UINT8 || tensor.type === TensorType.INT16;
 
-/** The tensor's constant values (FLOAT16 widened to float32), or null for an activation. */
+/** The tensor's constant values (FLOAT16 widened to float32, sparse ones made dense), or null for an activation. */
 const constantData = (model: ModelT, tensor: TensorT): Constant | null => {
-  if (tensor.sparsity) throw new UnsupportedError(`tensor ${tensorName(tensor)} is sparse (DENSIFY is not translated)`);
+  const stored = storedData(model, tensor);
+  return stored && tensor.sparsity ? densify(stored, tensor.shape, tensor.sparsity) : stored;
+};
+
+/** The buffer's values as stored (a sparse tensor's non-zero values only). */
+const storedData = (model: ModelT, tensor: TensorT): Constant | null => {
   const bytes = bufferBytes(model.buffers[tensor.buffer]);
   if (bytes.length === 0) return null;
   const aligned = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();

@@ -139,9 +139,9 @@ describe('ort through the image pipeline and the CLI', () => {
     expect(result.engineReason).toMatch(/^ort: /);
     const inspect = await runCli('inspect', mediapipe.faceDetection);
     expect(inspect.stdout).toMatch(/^ort\s+loads: ort: 164 TFLite ops translated to \d+ ONNX nodes/m);
-    const sparse = await runCli('inspect', mediapipe.faceDetectionSparse);
-    expect(sparse.stdout).toMatch(
-      /^ort\s+fails: the ort engine cannot take this model: ops not translated to ONNX: DENSIFY$/m,
+    const selfie = await runCli('inspect', mediapipe.selfieSegmentation);
+    expect(selfie.stdout).toMatch(
+      /^ort\s+loads: ort: 246 TFLite ops translated to \d+ ONNX nodes; against TFLite \(wasm\)/m,
     );
   });
 });

@@ -1,3 +1,4 @@
+import { UnsupportedError } from '../../errors.js';
 import { type OperatorT, TensorType } from '../../tflite/generated/schema_generated.js';
 import { attr } from '../graphBuilder.js';
 import { OnnxType } from '../onnxProto.js';
@@ -44,6 +45,13 @@ const dequantizeOp = (t: Translation, op: OperatorT): void => {
   t.define(output, g.op('Mul', [centered, g.floats([q.scale[0]!], [])], hint), layout);
 };
 
+/** DENSIFY of a sparse constant: densified at translation (constantData), its output that constant. */
+const densifyOp = (t: Translation, op: OperatorT): void => {
+  const data = t.data(op.inputs[0]!);
+  if (data === null) throw new UnsupportedError('DENSIFY of a tensor that is not a constant');
+  t.setConstant(op.outputs[0]!, data);
+};
+
 /** QUANTIZE of floats (QuantizeLinear), or requantization between integer parameters (uint8 ↔ int8). */
 const quantizeOp = (t: Translation, op: OperatorT): void => {
   const [input, output] = [op.inputs[0]!, op.outputs[0]!];
@@ -51,4 +59,4 @@ const quantizeOp = (t: Translation, op: OperatorT): void => {
   t.store(output, t.float(input, layout), layout);
 };
 
-export { dequantizeOp, quantizeOp };
+export { densifyOp, dequantizeOp, quantizeOp };

@@ -4,7 +4,7 @@ import { conv2d, convolution2dTransposeBias, depthwiseConv2d } from './conv.js';
 import { arithmetic, binary, clip, leakyRelu, simple } from './elementwise.js';
 import { fullyConnected } from './fullyConnected.js';
 import { averagePool2d, maxPool2d } from './pooling.js';
-import { dequantizeOp, quantizeOp } from './quantize.js';
+import { densifyOp, dequantizeOp, quantizeOp } from './quantize.js';
 import { argExtreme, reduce, softmax } from './reduce.js';
 import { resize } from './resize.js';
 import { blockRearrange, concatenation, pad, reshape, transpose } from './shape.js';
@@ -50,6 +50,7 @@ const BUILTINS: ReadonlyMap<number, OpTranslator> = new Map<number, OpTranslator
   [Op.RESIZE_NEAREST_NEIGHBOR, resize('nearest')],
   [Op.QUANTIZE, quantizeOp],
   [Op.DEQUANTIZE, dequantizeOp],
+  [Op.DENSIFY, densifyOp],
 ]);
 
 /** MediaPipe's custom ops that have an ONNX equivalent. */
