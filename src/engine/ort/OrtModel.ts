@@ -1,7 +1,7 @@
 import type * as OrtModule from 'onnxruntime-node';
 import { allocate, type DType, type TypedArray } from '../../dtypes.js';
-import { InferenceError, InputError, ModelDisposedError, UnsupportedError } from '../../errors.js';
-import { itemOf, itemStacker } from '../batching.js';
+import { InferenceError, ModelDisposedError, UnsupportedError } from '../../errors.js';
+import { checkBatch, itemOf, itemStacker } from '../batching.js';
 import { prepareInputs } from '../prepareInputs.js';
 import type { Inputs, Model, RunOptions, Tensor, TensorInfo } from '../types.js';
 import { createSession, getOrt, type Ort, type Session } from './ortRuntime.js';
@@ -145,7 +145,7 @@ class OrtModel implements Model {
   /** Nothing to size: the translated graph keeps the declared shapes, and another batch runs item by item. */
   public resizeBatch(batch: number): void {
     if (this.#disposed) throw new ModelDisposedError();
-    if (!Number.isInteger(batch) || batch < 1) throw new InputError(`batch must be a positive integer, got ${batch}`);
+    checkBatch(batch);
   }
 
   /** Releases the session once the runs already queued are done; idempotent. */

@@ -1,14 +1,7 @@
 import type { LiteRt } from '@litertjs/core';
 import { asBytes, type TypedArray } from '../../dtypes.js';
-import {
-  InferenceError,
-  InputError,
-  ModelDisposedError,
-  ModelLoadError,
-  oneLine,
-  UnsupportedError,
-} from '../../errors.js';
-import { itemOf, itemStacker } from '../batching.js';
+import { InferenceError, ModelDisposedError, ModelLoadError, oneLine, UnsupportedError } from '../../errors.js';
+import { checkBatch, itemOf, itemStacker } from '../batching.js';
 import { prepareInputs } from '../prepareInputs.js';
 import { zeroInputs } from '../syntheticInputs.js';
 import { toTensor, toTensorInfo } from '../tensorInfo.js';
@@ -290,7 +283,7 @@ class WasmModel implements Model {
   /** Nothing to size: LiteRT.js keeps the model's own shapes, and runs a batch item by item. */
   public resizeBatch(batch: number): void {
     if (this.#disposed) throw new ModelDisposedError();
-    if (!Number.isInteger(batch) || batch < 1) throw new InputError(`batch must be a positive integer, got ${batch}`);
+    checkBatch(batch);
   }
 
   public dispose(): void {
