@@ -133,4 +133,4 @@ const floatActivation = (
   }
 };
 
-export { dequantize, floatActivation, integerRange, quantize, quantizedClamp, roundAway, scaleAndZeroPoint };
+export { dequantize, floatActivation, quantize, quantizedClamp };

@@ -10,7 +10,7 @@ import {
 import { opName } from '../tflite/opcodes.js';
 import { attr, type Constant, GraphBuilder } from './graphBuilder.js';
 import { type Layout, permute, TO_NCHW, TO_NHWC, transposeData } from './layout.js';
-import { OnnxType } from './onnxProto.js';
+import type { OnnxType } from './onnxProto.js';
 import { dequantize, floatActivation, quantize, quantizedClamp } from './quantization.js';
 import { constantData, isQuantizedType, onnxTypeOf, type QuantParams, quantParams } from './tfliteTensors.js';
 
@@ -255,4 +255,4 @@ class Translation {
   }
 }
 
-export { OnnxType, Translation };
+export { Translation };
