@@ -30,17 +30,23 @@ try {
   process.exit(0);
 }
 const initMs = performance.now() - started;
-const warmupStarted = performance.now();
-const warmup = Math.max(1, Number(warmupArg ?? 10));
-for (let i = 0; i < warmup; i++) await runner.run();
-// Slow models (DeepLab on TFLite's built-in kernels) get fewer runs: about 10 s each at most.
-const perRunMs = (performance.now() - warmupStarted) / warmup;
-const runs = Math.min(Number(runsArg ?? 100), Math.max(20, Math.floor(10_000 / perRunMs)));
 const samples: number[] = [];
-for (let i = 0; i < runs; i++) {
-  const t = performance.now();
-  await runner.run();
-  samples.push(performance.now() - t);
+let runs = 0;
+try {
+  const warmupStarted = performance.now();
+  const warmup = Math.max(1, Number(warmupArg ?? 10));
+  for (let i = 0; i < warmup; i++) await runner.run();
+  // Slow models (DeepLab on TFLite's built-in kernels) get fewer runs: about 10 s each at most.
+  const perRunMs = (performance.now() - warmupStarted) / warmup;
+  runs = Math.min(Number(runsArg ?? 100), Math.max(20, Math.floor(10_000 / perRunMs)));
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await runner.run();
+    samples.push(performance.now() - t);
+  }
+} catch (error) {
+  console.log(JSON.stringify({ peer: peer.name, error: `loads, then fails to run: ${(error as Error).message}` }));
+  process.exit(0);
 }
 samples.sort((a, b) => a - b);
 console.log(
