@@ -102,7 +102,7 @@ class GraphBuilder {
     const known = key === undefined ? undefined : this.#constants.get(key);
     if (known !== undefined) return known;
     const name = this.uniqueName(hint);
-    this.#initializers.push({ name, dims, dataType, rawData: bytes.slice() });
+    this.#initializers.push({ name, dims, dataType, rawData: bytes });
     if (key !== undefined) this.#constants.set(key, name);
     return name;
   }
