@@ -345,6 +345,29 @@ describe('ort: quantized and hybrid ops', () => {
     await check(bytes, { tolerance: 12 / 255 / 6 + 1e-6 });
   });
 
+  it.each([
+    ['per-channel weights (the input quantized asymmetrically)', [0.02, 0.01, 0.03]],
+    ['per-tensor weights (the input quantized symmetrically)', [0.02]],
+  ])('hybrid CONV_2D, %s', async (_name, scales) => {
+    const weights = Int8Array.from(values(3 * 3 * 3 * 2, 127), Math.round);
+    const bytes = graphModel(
+      [
+        { name: 'x', shape: [1, 6, 5, 2] },
+        {
+          name: 'w',
+          shape: [3, 3, 3, 2],
+          type: TensorType.INT8,
+          data: new Uint8Array(weights.buffer),
+          quantization: { scale: scales, zeroPoint: scales.map(() => 0), axis: 0 },
+        },
+        { name: 'b', shape: [3], data: floatBytes(values(3)) },
+        { name: 'y', shape: [1, 6, 5, 3] },
+      ],
+      [{ op: Op.CONV_2D, inputs: ['x', 'w', 'b'], output: 'y', options: convOptions(Padding.SAME, 1, Act.RELU) }],
+    );
+    await check(bytes, { tolerance: 1e-5 });
+  });
+
   it('hybrid FULLY_CONNECTED (int8 weights, the float input quantized per row at run time)', async () => {
     const fc = new FullyConnectedOptionsT();
     fc.asymmetricQuantizeInputs = true;
