@@ -1,5 +1,5 @@
 import type * as OrtModule from 'onnxruntime-node';
-import { allocate, type DType, type TypedArray } from '../../dtypes.js';
+import type { TypedArray } from '../../dtypes.js';
 import { InferenceError, ModelDisposedError, UnsupportedError } from '../../errors.js';
 import { checkBatch, itemOf, itemStacker } from '../batching.js';
 import { prepareInputs } from '../prepareInputs.js';
@@ -19,10 +19,6 @@ interface OrtGraph {
 const finalizer = new FinalizationRegistry<Session>((session) => {
   session.release().catch(() => undefined);
 });
-
-/** dtypes as onnxruntime's Tensor names them (same spelling, bool included). */
-const ortType = (dtype: DType): 'float32' | 'float16' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64' | 'bool' =>
-  dtype;
 
 /**
  * A TFLite model translated to ONNX (src/onnx) on ONNX Runtime's CPU
@@ -122,7 +118,8 @@ class OrtModel implements Model {
     const feeds: Record<string, OrtModule.Tensor> = {};
     arrays.forEach((array, i) => {
       const info = this.inputs[i]!;
-      feeds[this.#graph.inputNames[i]!] = new this.#ort.Tensor(ortType(info.dtype), array as never, [...info.shape]);
+      // onnxruntime spells every dtype here as this project does (float16 as raw halves too).
+      feeds[this.#graph.inputNames[i]!] = new this.#ort.Tensor(info.dtype, array as never, [...info.shape]);
     });
     let results: Record<string, OrtModule.Tensor>;
     try {
@@ -130,16 +127,12 @@ class OrtModel implements Model {
     } catch (error) {
       throw new InferenceError(`ONNX Runtime failed to run the model: ${(error as Error).message}`, { cause: error });
     }
-    return this.outputs.map((info, i) => {
-      const result = results[this.#graph.outputNames[i]!]!;
-      const data = result.data as TypedArray;
-      return {
-        name: info.name,
-        dtype: info.dtype,
-        shape: [...info.shape],
-        data: data.length === 0 ? allocate(info.dtype, 0) : data,
-      };
-    });
+    return this.outputs.map((info, i) => ({
+      name: info.name,
+      dtype: info.dtype,
+      shape: [...info.shape],
+      data: results[this.#graph.outputNames[i]!]!.data as TypedArray,
+    }));
   }
 
   /** Nothing to size: the translated graph keeps the declared shapes, and another batch runs item by item. */
