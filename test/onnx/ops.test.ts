@@ -19,6 +19,7 @@ import {
   Pool2DOptionsT,
   ReducerOptionsT,
   ResizeBilinearOptionsT,
+  ResizeNearestNeighborOptionsT,
   SoftmaxOptionsT,
   TensorType,
 } from '../../src/tflite/generated/schema_generated.js';
@@ -297,6 +298,24 @@ describe('ort: ops on TFLite axes after NCHW convolutions', () => {
         ['c', 'size'],
         { name: 'y', shape: [1, 16, 13, 4] },
         { type: BuiltinOptions.ResizeBilinearOptions, value: o },
+      ),
+    );
+  });
+
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+  ])('RESIZE_NEAREST_NEIGHBOR (align_corners %s, half_pixel_centers %s)', async (alignCorners, halfPixelCenters) => {
+    const o = new ResizeNearestNeighborOptionsT();
+    Object.assign(o, { alignCorners, halfPixelCenters });
+    await check(
+      afterConv(
+        Op.RESIZE_NEAREST_NEIGHBOR,
+        [{ name: 'size', shape: [2], type: TensorType.INT32, data: int32Bytes([16, 13]) }],
+        ['c', 'size'],
+        { name: 'y', shape: [1, 16, 13, 4] },
+        { type: BuiltinOptions.ResizeNearestNeighborOptions, value: o },
       ),
     );
   });
