@@ -88,10 +88,7 @@ const loadEngine = async (
   if (engine === 'ort') {
     // Imported here: onnxruntime-node and the translation load only for models that ask for them.
     const { loadOrtModel } = await import('./ort/loadOrt.js');
-    const references = [
-      async () => loadNative(bytes, file, { ...options, interpreters: 1 }),
-      () => WasmModel.load(bytes),
-    ];
+    const references = [async () => loadNative(bytes, file, options), () => WasmModel.load(bytes)];
     return { model: await loadOrtModel(bytes, options, references), file };
   }
   const pooled = (first: NativeModel): Model => {
