@@ -285,37 +285,24 @@ describe('ort: ops on TFLite axes after NCHW convolutions', () => {
   });
 
   it.each([
-    [false, false],
-    [true, false],
-    [false, true],
-  ])('RESIZE_BILINEAR (align_corners %s, half_pixel_centers %s)', async (alignCorners, halfPixelCenters) => {
-    const o = new ResizeBilinearOptionsT();
+    [Op.RESIZE_BILINEAR, false, false],
+    [Op.RESIZE_BILINEAR, true, false],
+    [Op.RESIZE_BILINEAR, false, true],
+    [Op.RESIZE_NEAREST_NEIGHBOR, false, false],
+    [Op.RESIZE_NEAREST_NEIGHBOR, true, false],
+    [Op.RESIZE_NEAREST_NEIGHBOR, false, true],
+  ])('resize op %s (align_corners %s, half_pixel_centers %s)', async (op, alignCorners, halfPixelCenters) => {
+    const bilinear = op === Op.RESIZE_BILINEAR;
+    const o = bilinear ? new ResizeBilinearOptionsT() : new ResizeNearestNeighborOptionsT();
     Object.assign(o, { alignCorners, halfPixelCenters });
+    const type = bilinear ? BuiltinOptions.ResizeBilinearOptions : BuiltinOptions.ResizeNearestNeighborOptions;
     await check(
       afterConv(
-        Op.RESIZE_BILINEAR,
+        op,
         [{ name: 'size', shape: [2], type: TensorType.INT32, data: int32Bytes([16, 13]) }],
         ['c', 'size'],
         { name: 'y', shape: [1, 16, 13, 4] },
-        { type: BuiltinOptions.ResizeBilinearOptions, value: o },
-      ),
-    );
-  });
-
-  it.each([
-    [false, false],
-    [true, false],
-    [false, true],
-  ])('RESIZE_NEAREST_NEIGHBOR (align_corners %s, half_pixel_centers %s)', async (alignCorners, halfPixelCenters) => {
-    const o = new ResizeNearestNeighborOptionsT();
-    Object.assign(o, { alignCorners, halfPixelCenters });
-    await check(
-      afterConv(
-        Op.RESIZE_NEAREST_NEIGHBOR,
-        [{ name: 'size', shape: [2], type: TensorType.INT32, data: int32Bytes([16, 13]) }],
-        ['c', 'size'],
-        { name: 'y', shape: [1, 16, 13, 4] },
-        { type: BuiltinOptions.ResizeNearestNeighborOptions, value: o },
+        { type, value: o },
       ),
     );
   });
