@@ -10,6 +10,7 @@ import type { Peer } from './peers/types.js';
 const PEERS: Record<string, Peer> = {
   native: tfliteServerless('native'),
   wasm: tfliteServerless('wasm'),
+  ort: tfliteServerless('ort'),
   'tfjs-tflite': tfjsTflite,
   'tfjs-tflite-node': tfjsTfliteNode,
 };
@@ -20,21 +21,38 @@ if (!peer || !path) {
   console.error(`usage: measure.ts <${Object.keys(PEERS).join('|')}> <model> <threads> <runs> <warmup>`);
   process.exit(2);
 }
-const runs = Number(runsArg ?? 100);
 const started = performance.now();
-const runner = await peer.load(path, Number(threadsArg ?? 1), 1);
+let runner: Awaited<ReturnType<Peer['load']>>;
+try {
+  runner = await peer.load(path, Number(threadsArg ?? 1), 1);
+} catch (error) {
+  console.log(JSON.stringify({ peer: peer.name, error: (error as Error).message }));
+  process.exit(0);
+}
 const initMs = performance.now() - started;
-for (let i = 0; i < Number(warmupArg ?? 10); i++) runner.run();
 const samples: number[] = [];
-for (let i = 0; i < runs; i++) {
-  const t = performance.now();
-  runner.run();
-  samples.push(performance.now() - t);
+let runs = 0;
+try {
+  const warmupStarted = performance.now();
+  const warmup = Math.max(1, Number(warmupArg ?? 10));
+  for (let i = 0; i < warmup; i++) await runner.run();
+  // Slow models (DeepLab on TFLite's built-in kernels) get fewer runs: about 10 s each at most.
+  const perRunMs = (performance.now() - warmupStarted) / warmup;
+  runs = Math.min(Number(runsArg ?? 100), Math.max(20, Math.floor(10_000 / perRunMs)));
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await runner.run();
+    samples.push(performance.now() - t);
+  }
+} catch (error) {
+  console.log(JSON.stringify({ peer: peer.name, error: `loads, then fails to run: ${(error as Error).message}` }));
+  process.exit(0);
 }
 samples.sort((a, b) => a - b);
 console.log(
   JSON.stringify({
     peer: peer.name,
+    runs,
     initMs: round(initMs),
     p50Ms: round(percentile(samples, 50)),
     p90Ms: round(percentile(samples, 90)),

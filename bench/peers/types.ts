@@ -1,6 +1,7 @@
 /** One engine under measurement: load once, then run the same inputs repeatedly. */
 interface Runner {
-  run(): void;
+  /** One inference; the ort engine's runs are asynchronous. */
+  run(): void | Promise<void>;
   dispose(): void;
 }
 

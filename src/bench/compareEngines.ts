@@ -35,7 +35,7 @@ interface CompareOptions {
   readonly threads?: number;
 }
 
-const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'wasm'];
+const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'wasm', 'ort'];
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);

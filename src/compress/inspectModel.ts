@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { dtypeFromSchemaType } from '../dtypes.js';
 import { loadModel } from '../engine/loadModel.js';
+import { schemaQuantization } from '../engine/tensorInfo.js';
 import type { EngineName, Quantization, TensorInfo } from '../engine/types.js';
 import { resolveManifest } from '../manifest/resolveManifest.js';
 import type { ImageInputSpec, ModelManifest } from '../manifest/types.js';
@@ -36,7 +37,8 @@ interface InspectReport {
   readonly metadata: MetadataSummary | null;
   /** What serving does with the file: its model.json (when given) over its metadata over the task defaults. */
   readonly serving: ServingSettings;
-  readonly engines: Readonly<Record<EngineName, EngineCheck>>;
+  /** `ort` only when asked for (tfls inspect): it loads ONNX Runtime, translates and runs the gate. */
+  readonly engines: Readonly<Record<'native' | 'wasm', EngineCheck>> & { readonly ort?: EngineCheck };
   /** The engine `auto` serves the file on, and the rule that chose it (or why none could). */
   readonly auto: AutoChoice;
 }
@@ -67,18 +69,12 @@ const servingSettings = async (
   }
 };
 
-const describe = (tensor: TensorT): InspectTensor => {
-  const q = tensor.quantization;
-  return {
-    name: flatText(tensor.name) ?? '',
-    dtype: dtypeFromSchemaType(tensor.type) ?? schemaTypeName(tensor.type),
-    shape: [...tensor.shape],
-    quantization:
-      q && q.scale.length > 0
-        ? { scale: [...q.scale], zeroPoint: q.zeroPoint.map(Number), quantizedDimension: q.quantizedDimension }
-        : null,
-  };
-};
+const describe = (tensor: TensorT): InspectTensor => ({
+  name: flatText(tensor.name) ?? '',
+  dtype: dtypeFromSchemaType(tensor.type) ?? schemaTypeName(tensor.type),
+  shape: [...tensor.shape],
+  quantization: schemaQuantization(tensor.quantization),
+});
 
 /** Whether an engine loads the model; natively, how much of the graph XNNPACK takes. */
 interface EngineCheck {
@@ -94,7 +90,9 @@ const tryEngine = async (bytes: Uint8Array, engine: EngineName): Promise<EngineC
     model.dispose();
     return engine === 'native'
       ? { ok: true, delegatedNodes: model.delegatedNodes, totalNodes: model.nodes }
-      : { ok: true };
+      : engine === 'ort'
+        ? { ok: true, reason: model.engineReason ?? '', totalNodes: model.nodes }
+        : { ok: true };
   } catch (error) {
     return { ok: false, reason: (error as Error).message };
   }
@@ -115,6 +113,7 @@ const inspectModel = async (
   bytes: Uint8Array,
   file = 'model.tflite',
   served: { manifest?: unknown; readFile?: (name: string) => Promise<string> } = {},
+  checks: { readonly ort?: boolean } = {},
 ): Promise<InspectReport> => {
   const parsed: TfliteFile = readModel(bytes);
   const { model } = parsed;
@@ -151,7 +150,11 @@ const inspectModel = async (
       served.manifest,
       served.readFile ?? (() => Promise.reject(new Error('no model.json directory'))),
     ),
-    engines: { native: await tryEngine(bytes, 'native'), wasm: await tryEngine(bytes, 'wasm') },
+    engines: {
+      native: await tryEngine(bytes, 'native'),
+      wasm: await tryEngine(bytes, 'wasm'),
+      ...(checks.ort && { ort: await tryEngine(bytes, 'ort') }),
+    },
     auto: await autoChoice(bytes),
   };
 };

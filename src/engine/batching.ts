@@ -1,4 +1,5 @@
 import { allocate, asBytes, type TypedArray } from '../dtypes.js';
+import { InputError } from '../errors.js';
 import type { Tensor } from './types.js';
 
 /** Item `index` of a batch of `batch` along dimension 0. */
@@ -35,4 +36,9 @@ const itemStacker = (batch: number) => {
   };
 };
 
-export { itemOf, itemStacker };
+/** A batch size a caller asks resizeBatch for: a positive integer. */
+const checkBatch = (batch: number): void => {
+  if (!Number.isInteger(batch) || batch < 1) throw new InputError(`batch must be a positive integer, got ${batch}`);
+};
+
+export { checkBatch, itemOf, itemStacker };

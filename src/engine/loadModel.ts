@@ -21,7 +21,8 @@ const DEFAULT_MAX_TENSOR_BYTES = 2 ** 30;
  * or the CLI's --verbose turns it on.
  */
 const nativeLogs = { verbose: process.env.TFLS_VERBOSE === '1' };
-const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'wasm'];
+/** The engines loadModel takes (and the CLI's --engine). */
+const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'wasm', 'ort'];
 
 // TFLite 2.9 crashes re-preparing DENSIFY after an input resize.
 const resizeBlocker = (file: ModelFile): string | undefined =>
@@ -82,6 +83,12 @@ const loadEngine = async (
   const bytes = await readSource(source);
   const file = openModel(bytes);
   checkTensorBudget(file, options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES);
+  if (engine === 'ort') {
+    // Imported here: onnxruntime-node and the translation load only for models that ask for them.
+    const { loadOrtModel } = await import('./ort/loadOrt.js');
+    const references = [async () => loadNative(bytes, file, options), () => WasmModel.load(bytes, { file })];
+    return { model: await loadOrtModel(bytes, options, references), file };
+  }
   const pooled = (first: NativeModel): Model => {
     const size = options.interpreters ?? 1;
     return size > 1 ? new ModelPool(first, () => loadNative(bytes, file, options), size) : first;
@@ -96,4 +103,4 @@ const loadEngine = async (
   return { model: choice.model instanceof NativeModel ? pooled(choice.model) : choice.model, file };
 };
 
-export { loadModel, nativeLogs };
+export { ENGINES, loadModel, nativeLogs };

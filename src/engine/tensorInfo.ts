@@ -1,5 +1,6 @@
 import { cTypeName, type DType, dtypeFromCType, viewAs } from '../dtypes.js';
 import { UnsupportedError } from '../errors.js';
+import type { QuantizationParametersT } from '../tflite/generated/schema_generated.js';
 import type { Quantization, Tensor, TensorInfo } from './types.js';
 
 interface RawInfo {
@@ -35,5 +36,11 @@ const toTensor = (
   return { name: info.name, dtype, shape: [...shape], data: viewAs(dtype, bytes) };
 };
 
+/** A flatbuffer tensor's affine quantization as TensorInfo holds it (null without scales). */
+const schemaQuantization = (q: QuantizationParametersT | null): Quantization | null =>
+  q && q.scale.length > 0
+    ? { scale: [...q.scale], zeroPoint: q.zeroPoint.map(Number), quantizedDimension: q.quantizedDimension }
+    : null;
+
 export type { RawInfo };
-export { toTensor, toTensorInfo };
+export { schemaQuantization, toTensor, toTensorInfo };

@@ -1,7 +1,7 @@
 import type { DType, TypedArray } from '../dtypes.js';
 import type { MetadataSummary } from '../tflite/metadata.js';
 
-type EngineName = 'native' | 'wasm';
+type EngineName = 'native' | 'wasm' | 'ort';
 type EngineChoice = 'auto' | EngineName;
 type DelegateName = 'xnnpack' | 'none';
 
@@ -34,7 +34,10 @@ type InputValue = TypedArray | { readonly data: TypedArray; readonly shape?: rea
 type Inputs = readonly InputValue[] | Readonly<Record<string, InputValue>>;
 
 interface LoadOptions {
-  /** `auto` (default): the engine a fixed rule picks from what the model is (src/engine/chooseEngine.ts). */
+  /**
+   * `auto` (default): the engine a fixed rule picks from what the model is (src/engine/chooseEngine.ts).
+   * `ort`: the model translated to ONNX on ONNX Runtime, served only if it answers like TFLite.
+   */
   readonly engine?: EngineChoice;
   /** Interpreter threads; default: TFLITE_NUM_THREADS, Lambda's vCPU share, or the CPUs available. */
   readonly threads?: number;

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LoadOptions } from '../../src/engine/types.js';
 import { LocalModelSource } from '../../src/repository/LocalModelSource.js';
 import { ModelRepository } from '../../src/repository/ModelRepository.js';
 import { predictImage } from '../../src/serving/predictImage.js';
@@ -14,6 +15,7 @@ const taskPredictions = async (
   models: readonly Uint8Array[],
   manifest: unknown,
   photos: readonly string[],
+  load: LoadOptions = {},
 ): Promise<unknown[][]> => {
   const root = mkdtempSync(join(tmpdir(), 'tfls-task-'));
   for (const [i, bytes] of models.entries()) addVersion(root, 'model', i + 1, bytes, manifest);
@@ -21,7 +23,7 @@ const taskPredictions = async (
     source: new LocalModelSource(root),
     cacheBytes: 1024 * 1024 * 1024,
     refreshMs: 3_600_000,
-    load: { threads: 1 },
+    load: { threads: 1, ...load },
   });
   try {
     const results: unknown[][] = [];

@@ -6,6 +6,7 @@ import {
   ModelT,
   OperatorCodeT,
   OperatorT,
+  QuantizationParametersT,
   ReducerOptionsT,
   SubGraphT,
   TensorT,
@@ -21,6 +22,8 @@ interface TensorSpec {
   readonly type?: TensorType;
   /** Constant data; absent for activations. */
   readonly data?: Uint8Array;
+  /** Affine quantization: one scale per channel along `axis`, or one. */
+  readonly quantization?: { readonly scale: number[]; readonly zeroPoint: number[]; readonly axis?: number };
 }
 
 const floatBytes = (values: readonly number[]): Uint8Array => new Uint8Array(Float32Array.from(values).buffer);
@@ -105,6 +108,13 @@ const graphModel = (
     if (spec.data) {
       model.buffers.push(new ModelBuffer(spec.data));
       tensor.buffer = model.buffers.length - 1;
+    }
+    if (spec.quantization) {
+      const q = new QuantizationParametersT();
+      q.scale = spec.quantization.scale;
+      q.zeroPoint = spec.quantization.zeroPoint.map(BigInt);
+      q.quantizedDimension = spec.quantization.axis ?? 0;
+      tensor.quantization = q;
     }
     return tensor;
   });

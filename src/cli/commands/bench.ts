@@ -1,10 +1,10 @@
 import { benchmarkModel } from '../../bench/benchmarkModel.js';
 import { compareEngines, type EngineComparison } from '../../bench/compareEngines.js';
-import type { EngineChoice } from '../../engine/types.js';
+import { ENGINES } from '../../engine/loadModel.js';
 import { type Command, choiceFlag, integerFlag, positionals, UsageError } from '../command.js';
 import { json, ms, table } from '../format.js';
 
-const ENGINES: readonly (EngineChoice | 'all')[] = ['auto', 'native', 'wasm', 'all'];
+const CHOICES = [...ENGINES, 'all'] as const;
 
 const comparisonTable = (comparison: EngineComparison): string =>
   table([
@@ -21,15 +21,16 @@ const comparisonTable = (comparison: EngineComparison): string =>
 const bench: Command = {
   name: 'bench',
   summary: 'time a model on deterministic inputs',
-  help: `Usage: tfls bench <model.tflite> [--engine auto|native|wasm|all] [--threads N] [--runs N] [--warmup N] [--rounds N] [--json]
+  help: `Usage: tfls bench <model.tflite> [--engine auto|native|wasm|ort|all] [--threads N] [--runs N] [--warmup N] [--rounds N] [--json]
 
 Loads the model, fills its inputs with deterministic data and times --runs
 synchronous runs after --warmup untimed ones.
 
 Options:
-  --engine E     auto (default: the engine a fixed rule picks from what the model is), native or wasm;
-                 all: each of auto, native and wasm in fresh processes, interleaved over --rounds
-                 (default 3), medians, and auto's init against its chosen engine's own
+  --engine E     auto (default: the engine a fixed rule picks from what the model is), native, wasm,
+                 or ort (translated to ONNX, served if it answers like TFLite);
+                 all: each of them in fresh processes, interleaved over --rounds (default 3),
+                 medians, and auto's init against its chosen engine's own
   --threads N    interpreter threads (default: TFLITE_NUM_THREADS, else the CPUs available)
   --runs N       timed runs (default 100)
   --warmup N     untimed runs first (default 10)
@@ -46,7 +47,7 @@ Options:
   async run(args, io) {
     const [model] = positionals(args, 'model.tflite');
     const threads = integerFlag(args, 'threads', undefined, 1, 64);
-    const engine = choiceFlag(args, 'engine', ENGINES, 'auto');
+    const engine = choiceFlag(args, 'engine', CHOICES, 'auto');
     if (engine === 'all') {
       const comparison = await compareEngines(model!, {
         rounds: integerFlag(args, 'rounds', 3, 1, 100),

@@ -1,10 +1,8 @@
-import type { EngineChoice } from '../../engine/types.js';
+import { ENGINES } from '../../engine/loadModel.js';
 import type { EvalReport, EvalResult } from '../../eval/evaluateModels.js';
 import { servedModelFile } from '../../eval/modelFiles.js';
 import { type Command, choiceFlag, integerFlag, stringFlag, UsageError } from '../command.js';
 import { json, table } from '../format.js';
-
-const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'wasm'];
 
 const percent = (value: number | undefined): string => (value === undefined ? '' : `${(value * 100).toFixed(1)}%`);
 
@@ -59,7 +57,8 @@ Latency is the p50 per item through the whole pipeline.
 Options:
   --data DIR         the labeled set
   --manifest FILE    the model.json for every model (default: the one beside each)
-  --engine E         auto (default), native or wasm
+  --engine E         auto (default), native, wasm, or ort (translated to ONNX,
+                 served if it answers like TFLite)
   --threads N        interpreter threads
   --json             print {data, kind, items, models: [{model, engine, delegate, items,
                      top1, top5 | precision, recall, meanIoU | outputs, agreement, p50Ms,

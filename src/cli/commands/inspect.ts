@@ -33,10 +33,12 @@ defaults, and where each setting came from.
   async run(args, io) {
     const [path] = positionals(args, 'model.tflite');
     const served = await servedModelFile(path!, undefined);
-    const report = await inspectModel(served.bytes, path, {
-      manifest: served.manifest,
-      readFile: served.readFile,
-    });
+    const report = await inspectModel(
+      served.bytes,
+      path,
+      { manifest: served.manifest, readFile: served.readFile },
+      { ort: true },
+    );
     if (args.values.json) {
       io.stdout.write(json(report));
       return 0;
@@ -85,6 +87,7 @@ defaults, and where each setting came from.
           : `fails: ${report.engines.native.reason}`,
       ],
       ['wasm', report.engines.wasm.ok ? 'loads' : `fails: ${report.engines.wasm.reason}`],
+      ['ort', report.engines.ort?.ok ? `loads: ${report.engines.ort.reason}` : `fails: ${report.engines.ort?.reason}`],
       ['auto', 'error' in report.auto ? `no engine: ${report.auto.error}` : report.auto.reason],
     ];
     io.stdout.write(table(rows));

@@ -1,12 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { loadModel } from '../../engine/loadModel.js';
-import type { EngineChoice } from '../../engine/types.js';
+import { ENGINES, loadModel } from '../../engine/loadModel.js';
 import { InputError } from '../../errors.js';
 import { formatInferResponse, parseInferRequest } from '../../protocols/kserve.js';
 import { type Command, choiceFlag, integerFlag, positionals, stringFlag, UsageError } from '../command.js';
-
-const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'wasm'];
 
 /** The model's name as the repository layout gives it (<name>/<version>/model.tflite), else the file's. */
 const modelName = (path: string): string => {
@@ -18,7 +15,7 @@ const modelName = (path: string): string => {
 const run: Command = {
   name: 'run',
   summary: 'run a model on a KServe v2 inference request',
-  help: `Usage: tfls run <model.tflite> --input <request.json> [--engine auto|native|wasm] [--threads N] [--json]
+  help: `Usage: tfls run <model.tflite> --input <request.json> [--engine auto|native|wasm|ort] [--threads N] [--json]
 
 Runs the model on a KServe v2 inference request body
   {"inputs": [{"name": "input", "shape": [1, 4], "datatype": "FP32", "data": [...]}]}
@@ -28,7 +25,8 @@ input's index) and prints the KServe v2 response body
 
 Options:
   --input FILE   the request body ("-" reads standard input)
-  --engine E     auto (default), native or wasm
+  --engine E     auto (default), native, wasm, or ort (translated to ONNX,
+                 served if it answers like TFLite)
   --threads N    interpreter threads
   --json         print the response on one line (default: indented)
 `,

@@ -1,6 +1,6 @@
 import { asBytes, type TypedArray } from '../../dtypes.js';
-import { InputError, ModelBusyError, ModelDisposedError, toError, UnsupportedError } from '../../errors.js';
-import { itemOf, itemStacker } from '../batching.js';
+import { ModelBusyError, ModelDisposedError, toError, UnsupportedError } from '../../errors.js';
+import { checkBatch, itemOf, itemStacker } from '../batching.js';
 import { prepareInputs } from '../prepareInputs.js';
 import { toTensor, toTensorInfo } from '../tensorInfo.js';
 import type { DelegateName, Inputs, Model, RunOptions, Tensor, TensorInfo } from '../types.js';
@@ -215,7 +215,7 @@ class NativeModel implements Model {
   /** Sizes the interpreter for `batch` ahead of runs at it (a run sizes it anyway). */
   public resizeBatch(batch: number): void {
     this.#assertOpen();
-    if (!Number.isInteger(batch) || batch < 1) throw new InputError(`batch must be a positive integer, got ${batch}`);
+    checkBatch(batch);
     this.#sizeFor(batch);
   }
 

@@ -1,7 +1,6 @@
 import { asBytes, type TypedArray } from '../../dtypes.js';
 import {
   InferenceError,
-  InputError,
   ModelDisposedError,
   ModelLoadError,
   ModelUnavailableError,
@@ -11,7 +10,7 @@ import {
 } from '../../errors.js';
 import { type FileTensor, ioTensors, signatureNames } from '../../tflite/ioTensors.js';
 import { type ModelFile, openModel } from '../../tflite/openModel.js';
-import { itemOf, itemStacker } from '../batching.js';
+import { checkBatch, itemOf, itemStacker } from '../batching.js';
 import { prepareInputs } from '../prepareInputs.js';
 import { zeroInputs } from '../syntheticInputs.js';
 import { toTensor, toTensorInfo } from '../tensorInfo.js';
@@ -411,7 +410,7 @@ class WasmModel implements Model {
   /** Nothing to size: LiteRT.js keeps the model's own shapes, and runs a batch item by item. */
   public resizeBatch(batch: number): void {
     if (this.#disposed) throw new ModelDisposedError();
-    if (!Number.isInteger(batch) || batch < 1) throw new InputError(`batch must be a positive integer, got ${batch}`);
+    checkBatch(batch);
   }
 
   public dispose(): void {
