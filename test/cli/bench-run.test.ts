@@ -89,6 +89,7 @@ describe('tfls bench', () => {
       ['auto', 'native'],
       ['native', 'native'],
       ['wasm', 'wasm'],
+      ['ort', 'ort'],
     ]);
     expect(result.engines[0].engineReason).toMatch(/^native: XNNPACK runs \d+ of \d+ nodes natively$/);
     for (const engine of result.engines) expect(engine.initMs).toBeGreaterThan(0);
