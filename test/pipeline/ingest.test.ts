@@ -11,6 +11,7 @@ import { writeModel } from '../../src/tflite/writeModel.js';
 import { mediapipe } from '../helpers/models.js';
 import { type LocalS3, startS3 } from '../helpers/s3.js';
 import { s3Event } from '../helpers/s3Events.js';
+import { asFunction, itSentOnlyGrantedRequests } from '../helpers/s3Grants.js';
 import { call, startServer, type TestServer } from '../helpers/server.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: report.json is arbitrary JSON; the assertions check its shape.
@@ -27,7 +28,7 @@ let bucketNumber = 0;
 beforeAll(async () => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  s3 = await startS3(Array.from({ length: 12 }, (_, i) => `ingest-${i}`));
+  s3 = await startS3(Array.from({ length: 16 }, (_, i) => `ingest-${i}`));
 });
 afterAll(() => s3.close());
 // A fresh bucket per test: versions start at 1.
@@ -46,7 +47,7 @@ const upload = async (key: string, body: Uint8Array | string) => {
 };
 
 const invoke = async (handler: ReturnType<typeof ingestHandler>, event: unknown): Promise<IngestResult> =>
-  (await handler(event as never, localContext('test'))) as IngestResult;
+  (await asFunction('ingest', () => handler(event as never, localContext('test')))) as IngestResult;
 
 const versions = async (name: string): Promise<number[]> =>
   (await store.list(`models/${name}/`))
@@ -266,9 +267,24 @@ describe('ingest: rejections', () => {
     expect(await store.list('models/')).toEqual([]);
   });
 
+  it('an upload deleted before its event is handled is skipped, and its claim given back', async () => {
+    const event = await upload('uploads/face.tflite', FACE);
+    await store.delete('uploads/face.tflite');
+    const result = await invoke(ingestHandler(), event);
+    expect(result.outcomes[0]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/replaced/) });
+    expect(await store.list('models/')).toEqual([]);
+    // The next upload is version 1: nothing of the deleted one's claim is left.
+    expect((await invoke(ingestHandler(), await upload('uploads/face.tflite', FACE))).outcomes[0]).toMatchObject({
+      status: 'published',
+      version: 1,
+    });
+  });
+
   it('keys that are not uploads/<name>.tflite are skipped, including its own error files', async () => {
     const result = await invoke(ingestHandler(), await upload('uploads/face.error.json', '{}'));
     expect(result.outcomes[0]).toMatchObject({ status: 'skipped' });
     expect(await store.list('models/')).toEqual([]);
   });
 });
+
+itSentOnlyGrantedRequests('ingest', 100);
