@@ -103,8 +103,12 @@ const createPredictService = (config: ServerConfig): PredictService => {
     }
   };
 
-  const route = (event: APIGatewayProxyEventV2): Promise<HttpResponse> =>
-    respond(() => toRequest(event, config.maxBodyBytes), event.rawPath, event.requestContext?.requestId);
+  const route = (event: APIGatewayProxyEventV2, lambda: Context): Promise<HttpResponse> =>
+    respond(
+      () => ({ ...toRequest(event, config.maxBodyBytes), deadline: Date.now() + lambda.getRemainingTimeInMillis() }),
+      event.rawPath,
+      event.requestContext?.requestId,
+    );
 
   const handler = middy(route)
     .use(injectLambdaContext(logger))
