@@ -59,6 +59,37 @@ describe('a repository operators change under the server', () => {
     await expect(warm.acquire('face')).rejects.toThrow(/^model "face" not found$/);
   });
 
+  it('a model.tflite that lands before its model.json serves with the model.json once it lands, and with each change', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tfls-late-json-'));
+    addVersion(root, 'face', 1, FACE);
+    const repository = open(root);
+    const settings = async () => {
+      const lease = await repository.acquire('face');
+      lease.release();
+      return {
+        task: lease.served.manifest.task,
+        from: lease.served.manifestSource,
+        maxPixels: lease.served.manifest.maxPixels,
+      };
+    };
+    expect(await settings()).toMatchObject({ from: 'defaults' });
+    writeFileSync(join(root, 'face', '1', 'model.json'), JSON.stringify({ task: 'face-detection' }));
+    // The look for changes runs beside requests (MODEL_REFRESH_SECONDS, 0 here).
+    let now = await settings();
+    for (let i = 0; i < 100 && now.from === 'defaults'; i++, await sleep(10)) now = await settings();
+    expect(now).toMatchObject({ task: 'face-detection', from: 'model.json' });
+    writeFileSync(
+      join(root, 'face', '1', 'model.json'),
+      JSON.stringify({ task: 'face-detection', maxPixels: 1_000_000 }),
+    );
+    for (let i = 0; i < 100 && now.maxPixels !== 1_000_000; i++, await sleep(10)) now = await settings();
+    expect(now.maxPixels).toBe(1_000_000);
+    // A model.json that does not fit the model is not taken: the version keeps the settings it has.
+    writeFileSync(join(root, 'face', '1', 'model.json'), JSON.stringify({ task: 'no-such-task' }));
+    for (let i = 0; i < 20; i++, await sleep(10))
+      expect(await settings()).toMatchObject({ task: 'face-detection', maxPixels: 1_000_000 });
+  });
+
   it('a model file that links outside the repository is refused, and no error shows a server path or file bytes', async () => {
     const root = mkdtempSync(join(tmpdir(), 'tfls-links-'));
     const outside = mkdtempSync(join(tmpdir(), 'tfls-outside-'));
