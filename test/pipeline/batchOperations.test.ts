@@ -16,6 +16,10 @@ let bucket: BatchBucket;
 
 const invoke = (event: unknown): Promise<BatchOperationsResponse> => bucket.invoke<BatchOperationsResponse>(event);
 
+/** The task results of a schema 2.0 job over `tasks` with these user arguments. */
+const results = async (tasks: { key: string }[], userArguments: Record<string, string>) =>
+  (await invoke(batchOperationsEvent(BUCKET, tasks, { userArguments }))).results;
+
 interface Detections {
   model_name: string;
   model_version: string;
@@ -93,14 +97,9 @@ describe('S3 Batch Operations (backfill)', () => {
   it('a job naming a model version that does not exist fails its tasks for good, and leaves a valid output alone', async () => {
     await s3.put(BUCKET, 'inputs/archive/kept.jpg', readFileSync(FACE));
     const tasks = [{ key: 'inputs/archive/kept.jpg' }];
-    const [ok] = (await invoke(batchOperationsEvent(BUCKET, tasks, { userArguments: { model: 'face-detection' } })))
-      .results;
+    const [ok] = await results(tasks, { model: 'face-detection' });
     expect(ok).toMatchObject({ resultCode: 'Succeeded', resultString: 'outputs/face-detection/archive/kept.jpg.json' });
-    const [missing] = (
-      await invoke(
-        batchOperationsEvent(BUCKET, tasks, { userArguments: { model: 'face-detection', modelVersion: '9' } }),
-      )
-    ).results;
+    const [missing] = await results(tasks, { model: 'face-detection', modelVersion: '9' });
     expect(missing).toMatchObject({
       resultCode: 'PermanentFailure',
       resultString: 'skipped: job arguments: model "face-detection" has no version 9',
@@ -124,8 +123,7 @@ describe('S3 Batch Operations (backfill)', () => {
   it('an unknown model, a missing object, a key outside inputs/ and a bad modelVersion fail for good, each saying why', async () => {
     await s3.put(BUCKET, 'inputs/archive/d.jpg', readFileSync(FACE));
     const tasks = [{ key: 'inputs/archive/d.jpg' }];
-    const [unknown] = (await invoke(batchOperationsEvent(BUCKET, tasks, { userArguments: { model: 'nobody' } })))
-      .results;
+    const [unknown] = await results(tasks, { model: 'nobody' });
     expect(unknown).toMatchObject({ resultCode: 'PermanentFailure' });
     expect(unknown!.resultString).toMatch(/nobody/);
     // The job's fault, not the input's: no error file for it.
@@ -142,21 +140,13 @@ describe('S3 Batch Operations (backfill)', () => {
       resultCode: 'PermanentFailure',
       resultString: expect.stringMatching(/not under inputs\//),
     });
-    const [badVersion] = (
-      await invoke(
-        batchOperationsEvent(BUCKET, tasks, { userArguments: { model: 'face-detection', modelVersion: 'x' } }),
-      )
-    ).results;
+    const [badVersion] = await results(tasks, { model: 'face-detection', modelVersion: 'x' });
     expect(badVersion).toMatchObject({
       resultCode: 'PermanentFailure',
       resultString: expect.stringMatching(/modelVersion/),
     });
     // The function still works after all of that.
-    const [ok] = (
-      await invoke(
-        batchOperationsEvent(BUCKET, tasks, { userArguments: { model: 'face-detection', modelVersion: '1' } }),
-      )
-    ).results;
+    const [ok] = await results(tasks, { model: 'face-detection', modelVersion: '1' });
     expect(ok).toMatchObject({ resultCode: 'Succeeded', resultString: 'outputs/face-detection/archive/d.jpg.json' });
   });
 });
