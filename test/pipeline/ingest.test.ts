@@ -9,6 +9,7 @@ import { localContext } from '../../src/server/toApiGatewayEvent.js';
 import { readModel } from '../../src/tflite/readModel.js';
 import { writeModel } from '../../src/tflite/writeModel.js';
 import { mediapipe } from '../helpers/models.js';
+import { mutateModel, optionsOf } from '../helpers/mutate.js';
 import { type LocalS3, startS3 } from '../helpers/s3.js';
 import { s3Event } from '../helpers/s3Events.js';
 import { asFunction, itSentOnlyGrantedRequests } from '../helpers/s3Grants.js';
@@ -206,6 +207,14 @@ describe('ingest: rejections', () => {
       { body: FACE.subarray(0, FACE.length / 2), stage: 'format', message: /invalid TFLite model|truncated|outside/ },
       { body: PHOTO, stage: 'format', message: /not a TFLite model/ },
       { body: writeModel(selfie), stage: 'load', message: /no engine can run this model.*NoSuchOp/ },
+      // One the native engine would die on (the hostile probe's padding of 2): refused before it loads.
+      {
+        body: mutateModel(FACE, (model) => {
+          optionsOf(model, 2).padding = 2;
+        }),
+        stage: 'format',
+        message: /\(CONV_2D\) has padding 2, which is not one of SAME, VALID/,
+      },
     ];
     for (const { body, stage, message } of cases) {
       const outcome = await rejected('uploads/face.tflite', new Uint8Array(body));
