@@ -100,4 +100,4 @@ const kernelProblem = (
   return undefined;
 };
 
-export { kernelProblem, REQUIRED_OPTIONS };
+export { kernelProblem };
