@@ -13,7 +13,10 @@ import { InvokeStoreBase } from '@aws/lambda-invoke-store';
 class LocalInvocations extends InvokeStoreBase {
   readonly #contexts = new AsyncLocalStorage<Record<string | symbol, unknown>>();
 
+  /** The store, installed once per process (every local server of the process shares it). */
   public static install(): LocalInvocations {
+    const installed = globalThis.awslambda?.InvokeStore;
+    if (installed instanceof LocalInvocations) return installed;
     const store = new LocalInvocations();
     process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '1000';
     globalThis.awslambda = Object.assign(globalThis.awslambda ?? {}, { InvokeStore: store });
