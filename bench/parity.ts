@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { EngineName } from '../src/engine/types.js';
+import { ImageDeadline } from '../src/image/imageDeadline.js';
 import { LocalModelSource } from '../src/repository/LocalModelSource.js';
 import { ModelRepository } from '../src/repository/ModelRepository.js';
 import { predictImage } from '../src/serving/predictImage.js';
@@ -50,7 +51,11 @@ for (const engine of ENGINES) {
       try {
         const lease = await repository.acquire(model);
         try {
-          answers.set(key, (await predictImage(lease.served, readFileSync(join(photosDir, photo)), 60)).prediction);
+          answers.set(
+            key,
+            (await predictImage(lease.served, readFileSync(join(photosDir, photo)), ImageDeadline.after(60)))
+              .prediction,
+          );
         } finally {
           lease.release();
         }

@@ -28,15 +28,17 @@ const accessFor = (p: BucketPrefixes): Readonly<Record<FunctionName, BucketAcces
     get: [`${p.uploads}*`, `${p.models}*`, `${p.calibration}*`],
     getVersion: [`${p.uploads}*`],
     put: [`${p.models}*`, `${p.uploads}*.error.json`],
-    // Its error files once a good upload follows, and a version claim it lost to a redelivery.
-    delete: [`${p.uploads}*.error.json`, `${p.models}*/.claim`],
+    // Its error files once a good upload follows; a version claim it lost to a redelivery, and a
+    // rejected upload's claim and marker (models/<name>/.uploads/<id>.json), which it gives back.
+    delete: [`${p.uploads}*.error.json`, `${p.models}*/.claim`, `${p.models}*/.uploads/*`],
     list: [p.models, p.calibration, p.uploads],
   },
   batch: {
-    get: [`${p.inputs}*`, `${p.models}*`, `${p.outputs}*`],
+    // Outputs are only written; of them it reads and deletes just its error files (a corrected input's).
+    get: [`${p.inputs}*`, `${p.models}*`, `${p.outputs}*.error.json`],
     getVersion: [`${p.inputs}*`],
     put: [`${p.outputs}*`],
-    delete: [`${p.outputs}*`],
+    delete: [`${p.outputs}*.error.json`],
     list: [p.models, p.inputs, p.outputs],
   },
 });

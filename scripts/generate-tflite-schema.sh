@@ -33,4 +33,6 @@ for schema in schema metadata_schema; do
     } > "$target/${schema}_generated.ts"
   done
 done
+# Where each builtin options table keeps its enum and subgraph fields, for validateModel (from the reader above).
+node --import tsx scripts/generate-option-fields.ts
 echo "regenerated src/tflite/generated/"

@@ -12,7 +12,7 @@ import { parseInferRequest } from '../protocols/kserve.js';
 const IMAGE_FILES = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
 const DEFAULT_SPEC: ImageInputSpec = { resize: 'stretch', range: [0, 1], channels: 'rgb', color: 'rgb', tensor: 0 };
 /** Calibration photos are the user's own, on their own machine: generous bounds, no deadline. */
-const SAMPLE_LIMITS = { maxPixels: 100_000_000, maxAspectRatio: 10_000, timeoutSeconds: 0 } as const;
+const SAMPLE_LIMITS = { maxPixels: 100_000_000, maxAspectRatio: 10_000 } as const;
 
 interface SampleSet {
   /** One input list per sample. */

@@ -144,7 +144,7 @@ const evaluateOne = async (
           answers.push({ tensors });
           continue;
         }
-        const { prediction } = await predictImage(view, new Uint8Array(await readFile(label)), 0);
+        const { prediction } = await predictImage(view, new Uint8Array(await readFile(label)));
         times.push(performance.now() - started);
         if (data.kind === 'classification') {
           const classes = (prediction as { classes: { label: string }[] }).classes.map((c) => c.label.toLowerCase());

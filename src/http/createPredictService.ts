@@ -103,8 +103,16 @@ const createPredictService = (config: ServerConfig): PredictService => {
     }
   };
 
-  const route = (event: APIGatewayProxyEventV2): Promise<HttpResponse> =>
-    respond(() => toRequest(event, config.maxBodyBytes), event.rawPath, event.requestContext?.requestId);
+  const route = (event: APIGatewayProxyEventV2, lambda: Context | undefined): Promise<HttpResponse> => {
+    // A caller's own context object may lack it; the request then has IMAGE_TIMEOUT_SECONDS alone.
+    const remaining = lambda?.getRemainingTimeInMillis?.();
+    const deadline = remaining === undefined ? {} : { deadline: Date.now() + remaining };
+    return respond(
+      () => ({ ...toRequest(event, config.maxBodyBytes), ...deadline }),
+      event.rawPath,
+      event.requestContext?.requestId,
+    );
+  };
 
   const handler = middy(route)
     .use(injectLambdaContext(logger))

@@ -14,6 +14,8 @@ interface HttpRequest {
   /** media type without parameters, lower-cased ('' when absent). */
   readonly contentType: string;
   readonly requestId: string;
+  /** When the answer is due (a Date.now() time): the invocation's end, on Lambda. */
+  readonly deadline?: number;
 }
 
 /** Lambda's buffered request limit; API Gateway allows 10 MB but the function never sees more than 6. */

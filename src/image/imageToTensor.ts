@@ -1,14 +1,11 @@
-import type { Sharp } from 'sharp';
 import { allocate, type TypedArray } from '../dtypes.js';
 import type { TensorInfo } from '../engine/types.js';
-import { InputError, PayloadTooLargeError, UnprocessableError } from '../errors.js';
+import { InputError, UnprocessableError } from '../errors.js';
 import { toHalf } from '../float16.js';
 import type { ImageInputSpec } from '../manifest/types.js';
 import type { ImageTransform } from './geometry.js';
+import { checkImage, type ImageLimits } from './imageLimits.js';
 import { loadSharp } from './sharp.js';
-
-/** Formats a request may carry; SVG and PDF (rendered by librsvg/poppler) are refused. */
-const FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
 
 interface ImageTensor {
   readonly data: TypedArray;
@@ -50,14 +47,6 @@ const encoder = (info: TensorInfo, spec: ImageInputSpec): ((pixel: number, chann
  * expanded to RGB or colour reduced to gray as the model needs), resizes it
  * as the manifest declares, and converts it to the model input's dtype.
  */
-/** What an image may cost before it is refused: checked from its header, before any pixel is decoded. */
-interface ImageLimits {
-  readonly maxPixels: number;
-  readonly maxAspectRatio: number;
-  /** Decoding and resizing stop after this long (libvips checks it as it goes). */
-  readonly timeoutSeconds: number;
-}
-
 const imageToTensor = async (
   bytes: Uint8Array,
   info: TensorInfo,
@@ -68,49 +57,23 @@ const imageToTensor = async (
   const { width, height, channels } = imageShape(info);
   const sharp = await loadSharp();
   const started = performance.now();
-  let metadata: Awaited<ReturnType<Sharp['metadata']>>;
-  try {
-    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (error) {
-    throw new InputError(`the image cannot be decoded: ${(error as Error).message}`, { cause: error });
-  }
-  if (!metadata.format || !FORMATS.has(metadata.format)) {
-    throw new InputError(
-      `unsupported image format ${metadata.format ?? 'unknown'}; send JPEG, PNG, WebP, GIF, TIFF or AVIF`,
-    );
-  }
-  const sourceWidth = metadata.autoOrient?.width ?? metadata.width ?? 0;
-  const sourceHeight = metadata.autoOrient?.height ?? metadata.height ?? 0;
-  if (sourceWidth * sourceHeight > maxPixels) {
-    throw new PayloadTooLargeError(
-      `the image is ${sourceWidth}x${sourceHeight} pixels, over the limit of ${maxPixels}`,
-    );
-  }
-  // Resizing a strip to cover (crop) or fit (letterbox) a square works on an
-  // intermediate as long as the strip is thin: bound the ratio, not just the pixels.
-  const aspect = Math.max(sourceWidth, sourceHeight) / Math.max(1, Math.min(sourceWidth, sourceHeight));
-  if (aspect > limits.maxAspectRatio) {
-    throw new UnprocessableError(
-      `the image is ${sourceWidth}x${sourceHeight} pixels, an aspect ratio of ${aspect < 100 ? aspect.toFixed(1) : Math.round(aspect)}:1, over the limit of ${limits.maxAspectRatio}:1 (model.json maxAspectRatio)`,
-    );
-  }
+  const { bytes: decodable, sourceWidth, sourceHeight } = await checkImage(bytes, limits);
   const gray = channels === 1 || spec.color === 'grayscale';
-  let pipeline = sharp(bytes, { limitInputPixels: maxPixels }).rotate().removeAlpha();
+  let pipeline = sharp(decodable, { limitInputPixels: maxPixels }).rotate().removeAlpha();
   pipeline = gray ? pipeline.grayscale() : pipeline.toColourspace('srgb');
   const fit = spec.resize === 'stretch' ? 'fill' : spec.resize === 'letterbox' ? 'inside' : 'outside';
   let raw: { data: Buffer; info: { width: number; height: number; channels: number } };
+  const { deadline } = limits;
   try {
-    raw = await pipeline
+    const decoding = pipeline
       .resize(width, height, { fit, kernel: 'linear' })
-      .timeout({ seconds: limits.timeoutSeconds })
+      .timeout({ seconds: deadline?.libvipsSeconds() ?? 0 })
       .raw()
       .toBuffer({ resolveWithObject: true });
+    raw = await (deadline ? deadline.race(decoding) : decoding);
   } catch (error) {
-    if (/timeout/i.test((error as Error).message))
-      throw new UnprocessableError(
-        `the image took over ${limits.timeoutSeconds} s to decode and resize (IMAGE_TIMEOUT_SECONDS); send a smaller one`,
-        { cause: error },
-      );
+    if (error instanceof UnprocessableError) throw error;
+    if (deadline && /timeout/i.test((error as Error).message)) throw deadline.expired(error);
     throw new InputError(`the image cannot be decoded: ${(error as Error).message}`, { cause: error });
   }
   const decodeMs = performance.now() - started;

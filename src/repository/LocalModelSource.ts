@@ -1,9 +1,10 @@
+import type { Stats } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { ModelFormatError } from '../errors.js';
 import { parseManifestText } from './manifestText.js';
 import { isModelName, isVersionDirectory } from './names.js';
-import type { ModelSource, VersionFiles } from './types.js';
+import type { ManifestFiles, ModelSource, VersionFiles } from './types.js';
 
 const exists = async (path: string): Promise<boolean> =>
   stat(path).then(
@@ -16,6 +17,9 @@ const fileError = (relative: string, error: unknown): Error => {
   const code = (error as NodeJS.ErrnoException).code;
   return Object.assign(new Error(`cannot read ${relative}: ${code ?? 'unreadable'}`), { code });
 };
+
+/** A file's identity on disk: a rewrite changes its mtime (or size). */
+const tagOf = (info: Stats): string => `${info.mtimeMs}-${info.size}`;
 
 /** A model repository on local disk. */
 class LocalModelSource implements ModelSource {
@@ -56,34 +60,49 @@ class LocalModelSource implements ModelSource {
   }
 
   public async fetchVersion(name: string, version: number): Promise<VersionFiles> {
-    const directory = join(this.root, name, String(version));
-    const relative = (file: string) => `${name}/${version}/${file}`;
-    const modelPath = await this.#inside(join(directory, 'model.tflite'), relative('model.tflite'));
+    const modelPath = await this.#inside(this.#path(name, version, 'model.tflite'), `${name}/${version}/model.tflite`);
     const info = await stat(modelPath);
-    const manifestPath = await this.#inside(join(directory, 'model.json'), relative('model.json')).catch(
+    return { modelPath, etag: tagOf(info), ...(await this.fetchManifest(name, version)) };
+  }
+
+  public async fetchManifest(name: string, version: number): Promise<ManifestFiles> {
+    const relative = (file: string) => `${name}/${version}/${file}`;
+    const manifestPath = await this.#inside(this.#path(name, version, 'model.json'), relative('model.json')).catch(
       (error: unknown) => {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw error;
       },
     );
+    // The identity is taken before the read: a write between the two shows as a change at the next look.
+    const manifestTag = manifestPath === undefined ? undefined : await this.manifestTag(name, version);
     const manifestText =
       manifestPath === undefined
         ? undefined
         : await readFile(manifestPath, 'utf8').catch((error: unknown) => {
             throw fileError(relative('model.json'), error);
           });
-    const manifest = parseManifestText(manifestText, name, version);
     return {
-      modelPath,
-      manifest,
-      etag: `${info.mtimeMs}-${info.size}`,
+      manifest: parseManifestText(manifestText, name, version),
+      manifestTag,
       readFile: async (file) => {
-        const path = await this.#inside(join(directory, file), relative(file));
+        const path = await this.#inside(this.#path(name, version, file), relative(file));
         return readFile(path, 'utf8').catch((error: unknown) => {
           throw fileError(relative(file), error);
         });
       },
     };
+  }
+
+  public async manifestTag(name: string, version: number): Promise<string | undefined> {
+    const info = await stat(this.#path(name, version, 'model.json')).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    return info && tagOf(info);
+  }
+
+  #path(name: string, version: number, file: string): string {
+    return join(this.root, name, String(version), file);
   }
 
   /**

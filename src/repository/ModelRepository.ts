@@ -34,8 +34,11 @@ interface CacheEntry {
   readonly key: string;
   readonly name: string;
   readonly version: number;
-  readonly promise: Promise<ServedModel>;
+  /** The served model, once loaded; replaced when its model.json is read again. */
+  promise: Promise<ServedModel>;
   served?: ServedModel;
+  /** Identity of the model.json the served settings came from. */
+  manifestTag?: string;
   refs: number;
   lastUsed: number;
   /** Evicted or superseded: disposed once the last lease is released. */
@@ -248,6 +251,7 @@ class ModelRepository {
     }
     for (const entry of [...this.#entries.values()])
       if (entry.name === name && !state.versions.includes(entry.version)) this.#drop(entry);
+    await this.#rereadManifests(name);
     for (const key of [...this.#failures.keys()])
       if (key.startsWith(`${name}@`) && !state.versions.includes(Number(key.slice(name.length + 1))))
         this.#failures.delete(key);
@@ -278,6 +282,44 @@ class ModelRepository {
     if (previous !== undefined) {
       const old = this.#entries.get(keyOf(name, previous));
       if (old) this.#drop(old);
+    }
+  }
+
+  /**
+   * A loaded version whose model.json appeared, changed or went since it was
+   * read serves with the settings it now gives (the model stays loaded): an
+   * upload that lands model.tflite before model.json is not served with the
+   * defaults for as long as it exists. A model.json that no longer fits the
+   * model is logged, and the version keeps the settings it had.
+   */
+  async #rereadManifests(name: string): Promise<void> {
+    const { source } = this.#options;
+    for (const entry of [...this.#entries.values()]) {
+      const served = entry.served;
+      if (entry.name !== name || !served || entry.dropped) continue;
+      const tag = await source.manifestTag(name, entry.version).catch(() => entry.manifestTag);
+      if (tag === entry.manifestTag) continue;
+      const where = { model: name, version: entry.version };
+      try {
+        const files = await source.fetchManifest(name, entry.version);
+        const next: ServedModel = {
+          ...served,
+          manifest: await resolveManifest(files.manifest, served.model, files.readFile),
+          manifestSource: files.manifest === undefined ? 'defaults' : 'model.json',
+        };
+        if (entry.dropped) continue;
+        entry.served = next;
+        entry.promise = Promise.resolve(next);
+        entry.manifestTag = files.manifestTag;
+        this.#logger.info('model settings read again: its model.json changed', where);
+      } catch (error) {
+        // Not tried again until it changes once more.
+        entry.manifestTag = tag;
+        this.#logger.error('model.json changed but cannot be used; the version keeps its settings', {
+          ...where,
+          error: reason(error),
+        });
+      }
     }
   }
 
@@ -314,8 +356,10 @@ class ModelRepository {
   #load(name: string, version: number): CacheEntry {
     const key = keyOf(name, version);
     const started = Date.now();
+    let manifestTag: string | undefined;
     const loading = (async (): Promise<ServedModel> => {
       const files = await this.#options.source.fetchVersion(name, version);
+      manifestTag = files.manifestTag;
       const data = await readFile(files.modelPath).catch((error: NodeJS.ErrnoException) => {
         throw new Error(`cannot read ${name}/${version}/model.tflite: ${error.code ?? 'unreadable'}`);
       });
@@ -342,6 +386,7 @@ class ModelRepository {
     const promise = loading.then(
       (served) => {
         entry.served = served;
+        entry.manifestTag = manifestTag;
         this.#failures.delete(key);
         this.#usedBytes += served.bytes;
         this.#logger.info('model loaded', {

@@ -5,7 +5,7 @@ import { ObjectStore } from '../aws/objectStore.js';
 import { parseManifestText } from './manifestText.js';
 import { isModelName, isVersionDirectory } from './names.js';
 import { parseS3Url } from './s3Url.js';
-import type { ModelSource, VersionFiles } from './types.js';
+import type { ManifestFiles, ModelSource, VersionFiles } from './types.js';
 
 /**
  * A model repository in S3. Model files are cached under `cacheDir` keyed by
@@ -81,15 +81,15 @@ class S3ModelSource implements ModelSource {
       await writeFile(join(directory, 'complete'), etag);
     };
     // model.json beside the model, not after it: one round trip fewer in every cold start's preload.
-    const [, manifestText] = await Promise.all([
-      download(),
-      this.#store.getText(this.#key(name, version, 'model.json')),
-    ]);
-    const manifest = parseManifestText(manifestText, name, version);
+    const [, manifest] = await Promise.all([download(), this.fetchManifest(name, version)]);
+    return { modelPath, etag, ...manifest };
+  }
+
+  public async fetchManifest(name: string, version: number): Promise<ManifestFiles> {
+    const object = await this.#store.get(this.#key(name, version, 'model.json'));
     return {
-      modelPath,
-      manifest,
-      etag,
+      manifest: parseManifestText(object && new TextDecoder().decode(object.bytes), name, version),
+      manifestTag: object?.etag,
       readFile: async (file) => {
         const text = await this.#store.getText(this.#key(name, version, file));
         if (text === undefined)
@@ -97,6 +97,10 @@ class S3ModelSource implements ModelSource {
         return text;
       },
     };
+  }
+
+  public manifestTag(name: string, version: number): Promise<string | undefined> {
+    return this.#store.etag(this.#key(name, version, 'model.json'));
   }
 }
 

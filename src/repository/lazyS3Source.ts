@@ -22,6 +22,8 @@ const lazyS3Source = (url: string, cacheDir: string): ModelSource => {
     unreachable: async () => (await get()).unreachable(),
     listVersions: async (name) => (await get()).listVersions(name),
     fetchVersion: async (name, version) => (await get()).fetchVersion(name, version),
+    fetchManifest: async (name, version) => (await get()).fetchManifest(name, version),
+    manifestTag: async (name, version) => (await get()).manifestTag(name, version),
   };
 };
 

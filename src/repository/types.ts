@@ -1,14 +1,20 @@
 import type { Model, TensorInfo } from '../engine/types.js';
 import type { ModelManifest } from '../manifest/types.js';
 
-/** One version's files, fetched to local disk. */
-interface VersionFiles {
-  /** Path of model.tflite on local disk. */
-  readonly modelPath: string;
+/** A version's serving settings as stored: its model.json and the files it names. */
+interface ManifestFiles {
   /** The parsed model.json, or undefined when the version has none. */
   readonly manifest: unknown;
+  /** Identity of the model.json read (as manifestTag gives it), undefined when there was none. */
+  readonly manifestTag: string | undefined;
   /** Reads another file of the version (a labels file named in model.json). */
   readFile(name: string): Promise<string>;
+}
+
+/** One version's files, fetched to local disk. */
+interface VersionFiles extends ManifestFiles {
+  /** Path of model.tflite on local disk. */
+  readonly modelPath: string;
   /** Identity of the stored object (an ETag on S3, mtime and size on disk). */
   readonly etag: string;
 }
@@ -26,6 +32,14 @@ interface ModelSource {
   /** Versions holding a model.tflite, ascending; empty when the model does not exist. */
   listVersions(name: string): Promise<number[]>;
   fetchVersion(name: string, version: number): Promise<VersionFiles>;
+  /** The version's model.json (and the files it names) alone, read again. */
+  fetchManifest(name: string, version: number): Promise<ManifestFiles>;
+  /**
+   * Identity of the version's model.json now (an ETag on S3, mtime and size
+   * on disk), undefined when it has none: a cheap look, so that a model.json
+   * written after its model.tflite, or changed, is read again.
+   */
+  manifestTag(name: string, version: number): Promise<string | undefined>;
 }
 
 /** A loaded version ready to serve. */
@@ -50,4 +64,4 @@ interface Lease {
   release(): void;
 }
 
-export type { Lease, ModelSource, ServedModel, VersionFiles };
+export type { Lease, ManifestFiles, ModelSource, ServedModel, VersionFiles };

@@ -1,6 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server, STATUS_CODES } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { PredictService } from '../http/createPredictService.js';
+import { LocalInvocations } from './localInvocations.js';
 import { playgroundFile } from './playgroundFiles.js';
 import { localContext, toApiGatewayEvent } from './toApiGatewayEvent.js';
 
@@ -16,6 +18,28 @@ interface LocalServer {
 const sendJson = (response: import('node:http').ServerResponse, status: number, body: unknown): void => {
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
+};
+
+/**
+ * Node's own answer to a request it cannot parse (a 431 for headers over its
+ * limit, a 400 for a malformed request, a 408 for one that never finished),
+ * with the {"error"} body every other answer has; Node's default has none.
+ */
+const answerClientError = (error: NodeJS.ErrnoException, socket: Socket): void => {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'the request headers are over the server limit']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request did not arrive in time']
+        : [400, `malformed HTTP request (${error.code ?? 'unparseable'})`];
+  const body = JSON.stringify({ error: message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 };
 
 /** Answers the playground's GET and HEAD requests; false when the path is the API's. */
@@ -42,6 +66,7 @@ const startLocalServer = async (
   host = '0.0.0.0',
   options: { playground?: boolean } = {},
 ): Promise<LocalServer> => {
+  const invocations = LocalInvocations.install();
   const server = createServer(async (request, response) => {
     if (options.playground && (await servePlayground(request, response).catch(() => false))) return;
     const chunks: Buffer[] = [];
@@ -61,8 +86,11 @@ const startLocalServer = async (
     request.on('end', () => {
       if (refused) return;
       const event = toApiGatewayEvent(request, Buffer.concat(chunks));
-      service
-        .handler(event, localContext(event.requestContext.requestId))
+      const { requestId } = event.requestContext;
+      invocations
+        .run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: requestId }, () =>
+          service.handler(event, localContext(requestId)),
+        )
         .then((result) => {
           const body =
             result.body === undefined
@@ -77,6 +105,7 @@ const startLocalServer = async (
         });
     });
   });
+  server.on('clientError', answerClientError);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { ImageDeadline } from '../image/imageDeadline.js';
 import { formatInferResponse, type KserveInferResponse, parseInferRequest } from '../protocols/kserve.js';
 import { encodeBinaryResponse } from '../protocols/kserveBinary.js';
 import { formatPredictResponse, parsePredictRequest } from '../protocols/tfserving.js';
@@ -7,6 +8,9 @@ import type { ServedModel } from '../repository/types.js';
 import type { ModelMetrics } from './modelMetrics.js';
 import { predictImage } from './predictImage.js';
 import { addTimings, emptyTimings, type StageTimings } from './timings.js';
+
+/** Time kept back from the invocation's end for inference and the answer, once the images are decoded. */
+const ANSWER_MARGIN_MS = 2000;
 
 /** What a prediction answered, with the version that answered and where the time went. */
 interface Prediction<T> {
@@ -70,8 +74,18 @@ class PredictionService {
     });
   }
 
-  /** TensorFlow Serving :predict: images through the model's task, or row/columnar tensors. */
-  public predict(name: string, version: number | undefined, input: PredictInput): Promise<Prediction<unknown>> {
+  /**
+   * TensorFlow Serving :predict: images through the model's task, or
+   * row/columnar tensors. The images share one time budget,
+   * IMAGE_TIMEOUT_SECONDS, which ends early enough to answer before
+   * `deadline` (a Date.now() time: the Lambda invocation's end) when given.
+   */
+  public predict(
+    name: string,
+    version: number | undefined,
+    input: PredictInput,
+    deadline?: number,
+  ): Promise<Prediction<unknown>> {
     return this.#withModel(name, version, async (served) => {
       const started = performance.now();
       const parsed =
@@ -86,8 +100,12 @@ class PredictionService {
           );
         }
         const predictions: unknown[] = [];
+        const images = ImageDeadline.after(
+          this.limits.imageTimeoutSeconds,
+          deadline === undefined ? undefined : deadline - ANSWER_MARGIN_MS,
+        );
         for (const image of parsed.images) {
-          const one = await predictImage(served, image, this.limits.imageTimeoutSeconds);
+          const one = await predictImage(served, image, images);
           addTimings(timings, one.timings);
           predictions.push(one.prediction);
         }

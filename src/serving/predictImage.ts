@@ -1,5 +1,6 @@
 import type { Tensor } from '../engine/types.js';
 import { InputError } from '../errors.js';
+import type { ImageDeadline } from '../image/imageDeadline.js';
 import { imageToTensor } from '../image/imageToTensor.js';
 import { resolveTensor } from '../manifest/resolveManifest.js';
 import type { ServedModel } from '../repository/types.js';
@@ -19,7 +20,8 @@ import type { StageTimings } from './timings.js';
 const predictImage = async (
   served: ServedModel,
   bytes: Uint8Array,
-  timeoutSeconds: number,
+  /** The request's time for its images; none for a user's own files (evaluation). */
+  deadline?: ImageDeadline,
 ): Promise<{ prediction: unknown; timings: StageTimings }> => {
   const { model, manifest } = served;
   if (model.inputs.length !== 1) {
@@ -31,7 +33,7 @@ const predictImage = async (
   const image = await imageToTensor(bytes, info, manifest.input, {
     maxPixels: manifest.maxPixels,
     maxAspectRatio: manifest.maxAspectRatio,
-    timeoutSeconds,
+    ...(deadline && { deadline }),
   });
   const timings: StageTimings = {
     decodeMs: image.decodeMs,

@@ -1,4 +1,5 @@
 import { zeroInputs } from '../engine/syntheticInputs.js';
+import { ImageDeadline } from '../image/imageDeadline.js';
 import { grayPng } from '../image/imageToTensor.js';
 import type { ModelRepository } from '../repository/ModelRepository.js';
 import { predictImage } from './predictImage.js';
@@ -23,7 +24,7 @@ const warmUp = async (
       const lease = await repository.acquire(name);
       try {
         const { model } = lease.served;
-        await predictImage(lease.served, image, imageTimeoutSeconds).catch(() =>
+        await predictImage(lease.served, image, ImageDeadline.after(imageTimeoutSeconds)).catch(() =>
           model.runAsync(zeroInputs(model.inputs), { consume: () => undefined }),
         );
       } finally {

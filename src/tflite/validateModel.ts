@@ -1,91 +1,17 @@
 import { ModelFormatError } from '../errors.js';
-import {
-  BuiltinOptions,
-  CallOnceOptions,
-  Conv2DOptions,
-  Conv3DOptions,
-  DepthwiseConv2DOptions,
-  IfOptions,
-  type Model,
-  type Operator,
-  Pool2DOptions,
-  type SubGraph,
-  type Tensor,
-  TransposeConvOptions,
-  WhileOptions,
-} from './generated/reader/schema_generated.js';
+import { type Model, type SubGraph, type Tensor, TensorType } from './generated/reader/schema_generated.js';
+import { kernelProblem } from './kernelAssumptions.js';
 import { arityProblem } from './opArity.js';
 import { builtinCode, CUSTOM, MAX_BUILTIN, type OpCode, opName, readCode } from './opcodes.js';
 import { schemaTypeBytes, schemaTypeName } from './tensorTypes.js';
+import { checkOptions, type SubgraphCall } from './validateOptions.js';
+import { quantizationProblem } from './validateQuantization.js';
 import { checkSparsity } from './validateSparsity.js';
 import { vectorOf } from './vectorOf.js';
 
 // Beyond these no real model goes, and TFLite would try to allocate them.
 const MAX_TENSOR_BYTES = 2 ** 31 - 1;
 const MAX_RANK = 16;
-// Window parameters: TFLite 2.9's kernels divide by strides and trust them
-// (a negative stride crashes CONV_2D); no real model goes near the bound.
-const MAX_WINDOW = 1 << 16;
-
-interface OptionsTable {
-  __init(offset: number, bb: unknown): OptionsTable;
-}
-
-/**
- * The builtin options whose fields TFLite trusts: window parameters, and
- * the other subgraphs control-flow ops (IF, WHILE, CALL_ONCE) run. A test
- * derives this list from the schema, so a new such table cannot be missed.
- */
-const CHECKED_OPTIONS: ReadonlyMap<
-  BuiltinOptions,
-  { readonly table: () => OptionsTable; readonly window: readonly string[]; readonly subgraphs: readonly string[] }
-> = new Map([
-  [
-    BuiltinOptions.Conv2DOptions,
-    {
-      table: () => new Conv2DOptions(),
-      window: ['strideW', 'strideH', 'dilationWFactor', 'dilationHFactor'],
-      subgraphs: [],
-    },
-  ],
-  [
-    BuiltinOptions.DepthwiseConv2DOptions,
-    {
-      table: () => new DepthwiseConv2DOptions(),
-      window: ['strideW', 'strideH', 'dilationWFactor', 'dilationHFactor'],
-      subgraphs: [],
-    },
-  ],
-  [
-    BuiltinOptions.Pool2DOptions,
-    { table: () => new Pool2DOptions(), window: ['strideW', 'strideH', 'filterWidth', 'filterHeight'], subgraphs: [] },
-  ],
-  [
-    BuiltinOptions.TransposeConvOptions,
-    { table: () => new TransposeConvOptions(), window: ['strideW', 'strideH'], subgraphs: [] },
-  ],
-  [
-    BuiltinOptions.Conv3DOptions,
-    {
-      table: () => new Conv3DOptions(),
-      window: ['strideD', 'strideW', 'strideH', 'dilationDFactor', 'dilationWFactor', 'dilationHFactor'],
-      subgraphs: [],
-    },
-  ],
-  [
-    BuiltinOptions.IfOptions,
-    { table: () => new IfOptions(), window: [], subgraphs: ['thenSubgraphIndex', 'elseSubgraphIndex'] },
-  ],
-  [
-    BuiltinOptions.WhileOptions,
-    { table: () => new WhileOptions(), window: [], subgraphs: ['condSubgraphIndex', 'bodySubgraphIndex'] },
-  ],
-  [
-    BuiltinOptions.CallOnceOptions,
-    { table: () => new CallOnceOptions(), window: [], subgraphs: ['initSubgraphIndex'] },
-  ],
-]);
-
 const fail = (message: string): never => {
   throw new ModelFormatError(`invalid TFLite model: ${message}`);
 };
@@ -114,6 +40,7 @@ const checkTensor = (sizes: Int32Array, tensor: Tensor, where: string): void => 
   checkIndex(buffer, sizes.length, () => `${name()}'s buffer index`);
   const rank = tensor.shapeLength();
   if (rank > MAX_RANK) fail(`${name()} has rank ${rank}`);
+  if (TensorType[tensor.type()] === undefined) fail(`${name()} has type ${tensor.type()}, not a TFLite tensor type`);
   const shape: number[] = [];
   for (let d = 0; d < rank; d++) shape.push(tensor.shape(d)!);
   let elements = 1;
@@ -138,36 +65,8 @@ const checkTensor = (sizes: Int32Array, tensor: Tensor, where: string): void => 
       `${name()} holds ${data} bytes but its shape [${shape}] of ${schemaTypeName(tensor.type())} needs ${elements * elementBytes}`,
     );
   }
-  const quantization = tensor.quantization();
-  const scales = quantization?.scaleLength() ?? 0;
-  if (quantization && scales > 0) {
-    const zeroPoints = quantization.zeroPointLength();
-    if (zeroPoints > 0 && zeroPoints !== scales) {
-      fail(`${name()} has ${scales} quantization scales but ${zeroPoints} zero points`);
-    }
-    if (scales > 1) {
-      const dimension = quantization.quantizedDimension();
-      checkIndex(dimension, shape.length, () => `${name()}'s quantized dimension`);
-      if (shape[dimension] !== scales) {
-        fail(`${name()} has ${scales} per-channel scales for ${shape[dimension]} channels`);
-      }
-    }
-  }
-};
-
-/** The op's window and subgraph fields TFLite trusts, checked against their bounds. */
-const checkOptions = (model: Model, op: Operator, what: () => string): void => {
-  const checked = CHECKED_OPTIONS.get(op.builtinOptionsType());
-  if (!checked) return;
-  const options = op.builtinOptions(checked.table()) as unknown as Record<string, () => number> | null;
-  if (!options) return;
-  for (const key of checked.window) {
-    const value = options[key]!.call(options);
-    if (value < 1 || value > MAX_WINDOW) fail(`${what()} has ${key} ${value}`);
-  }
-  for (const key of checked.subgraphs) {
-    checkIndex(options[key]!.call(options), model.subgraphsLength(), () => `${what()} ${key}`);
-  }
+  const quantization = quantizationProblem(tensor, shape);
+  if (quantization) fail(`${name()} ${quantization}`);
 };
 
 /**
@@ -215,13 +114,14 @@ const checkDataflow = (
   }
 };
 
+/** Checks a subgraph; returns the subgraphs its operators call, for the call-graph check. */
 const checkSubgraph = (
   model: Model,
   codes: readonly OpCode[],
   sizes: Int32Array,
   subgraph: SubGraph,
   index: number,
-): void => {
+): (SubgraphCall & { readonly what: () => string })[] => {
   const where = `subgraph ${index}`;
   const tensors = subgraph.tensorsLength();
   for (let i = 0; i < tensors; i++) checkTensor(sizes, subgraph.tensors(i)!, where);
@@ -238,13 +138,47 @@ const checkSubgraph = (
       for (let i = 0; i < op.intermediatesLength(); i++)
         checkIndex(op.intermediates(i)!, tensors, `${what} intermediate`);
       const code = codes[op.opcodeIndex()]!;
-      const arity = arityProblem(builtinCode(code), inputs, outputs);
-      if (arity) fail(`${what} (${opName(code)}) ${arity}`);
-      checkOptions(model, op, () => `${what} (${opName(code)})`);
-      return { code, inputs, outputs };
+      const builtin = builtinCode(code);
+      const named = (): string => `${what} (${opName(code)})`;
+      const arity = arityProblem(builtin, inputs, outputs);
+      if (arity) fail(`${named()} ${arity}`);
+      const calls = checkOptions(op, (problem) => fail(`${named()} ${problem}`)).map((call) => ({
+        ...call,
+        what: named,
+      }));
+      for (const call of calls) checkIndex(call.subgraph, model.subgraphsLength(), () => `${named()} ${call.field}`);
+      const kernel = kernelProblem(builtin, subgraph, op, inputs, outputs);
+      if (kernel) fail(`${named()} ${kernel}`);
+      return { code, inputs, outputs, calls };
     },
   );
   checkDataflow(sizes, subgraph, operators, where);
+  return operators.flatMap((op) => op.calls);
+};
+
+/**
+ * No subgraph may end up calling itself: TFLite 2.9 runs a WHILE, IF or
+ * CALL_ONCE body by invoking its subgraph, and a cycle (a WHILE whose body
+ * is the subgraph it sits in) recurses until the stack overflows (SIGSEGV).
+ */
+const checkCallGraph = (calls: readonly (readonly (SubgraphCall & { readonly what: () => string })[])[]): void => {
+  // 0: not visited, 1: on the current path, 2: done (no cycle through it).
+  const state = new Uint8Array(calls.length);
+  const visit = (subgraph: number, path: readonly number[]): void => {
+    state[subgraph] = 1;
+    const here = [...path, subgraph];
+    for (const call of calls[subgraph]!) {
+      if (state[call.subgraph] === 1) {
+        const cycle = [...here.slice(here.indexOf(call.subgraph)), call.subgraph].join(' → ');
+        fail(
+          `${call.what()} calls subgraph ${call.subgraph} (${call.field}): a cycle, ${cycle}, that TFLite would recurse through without end`,
+        );
+      }
+      if (state[call.subgraph] === 0) visit(call.subgraph, here);
+    }
+    state[subgraph] = 2;
+  };
+  for (let subgraph = 0; subgraph < calls.length; subgraph++) if (state[subgraph] === 0) visit(subgraph, []);
 };
 
 /**
@@ -267,7 +201,10 @@ const validateModel = (model: Model): readonly OpCode[] => {
     if (code.version < 1) fail(`operator code ${index} (${opName(code)}) has version ${code.version}`);
     if (builtin === CUSTOM && !code.customCode) fail(`operator code ${index} is a custom op without a name`);
   });
-  for (let index = 0; index < subgraphs; index++) checkSubgraph(model, codes, sizes, model.subgraphs(index)!, index);
+  const calls = vectorOf(subgraphs, (index) => model.subgraphs(index)).map((subgraph, index) =>
+    checkSubgraph(model, codes, sizes, subgraph, index),
+  );
+  checkCallGraph(calls);
   for (let s = 0; s < model.signatureDefsLength(); s++) {
     const signature = model.signatureDefs(s)!;
     const key = signature.signatureKey();
@@ -286,4 +223,4 @@ const validateModel = (model: Model): readonly OpCode[] => {
   return codes;
 };
 
-export { CHECKED_OPTIONS, validateModel };
+export { validateModel };

@@ -7,6 +7,7 @@ import { createBatchHandler } from '../../src/pipeline/batch/createBatchHandler.
 import { localContext } from '../../src/server/toApiGatewayEvent.js';
 import { mediapipe } from './models.js';
 import { type LocalS3, startS3 } from './s3.js';
+import { asFunction } from './s3Grants.js';
 
 /** Real photos for batch inputs: faces, and photos without any. */
 const BATCH_PHOTOS = [
@@ -49,7 +50,8 @@ const startBatchBucket = async (bucket: string): Promise<BatchBucket> => {
     s3,
     store: new ObjectStore(s3.client, bucket),
     handler,
-    invoke: async <T>(event: unknown) => (await handler(event as never, localContext('test'))) as T,
+    invoke: async <T>(event: unknown) =>
+      (await asFunction('batch', () => handler(event as never, localContext('test')))) as T,
   };
 };
 

@@ -40,10 +40,27 @@ const pngHeaderBomb = (width: number, height: number): Buffer => {
   ]);
 };
 
+/**
+ * A real 64x64 PNG carrying `bytes` (about) of text chunks, each a keyword
+ * and 4 MB of one letter deflated to about 4 KB: the text-chunk bomb, a
+ * small upload that a PNG reader inflating its metadata turns into
+ * gigabytes. zTXt, or iTXt (compressed), as `kind` says.
+ */
+const pngTextBomb = async (bytes: number, kind: 'zTXt' | 'iTXt' = 'zTXt'): Promise<Buffer> => {
+  const png = await flatPng(64, 64);
+  const text = deflateSync(Buffer.alloc(4 * 1024 * 1024, 'A'), { level: 9 });
+  // zTXt: keyword, NUL, method 0, data; iTXt: keyword, NUL, compressed 1, method 0, language NUL, translated NUL, data.
+  const header = kind === 'zTXt' ? Buffer.from('Comment\0\0', 'latin1') : Buffer.from('Comment\0\x01\0\0\0', 'latin1');
+  const one = chunk(kind, Buffer.concat([header, text]));
+  const count = Math.max(1, Math.round((bytes - png.length) / one.length));
+  // After IHDR (33 bytes from the start), where readers meet them before any pixel.
+  return Buffer.concat([png.subarray(0, 33), ...Array.from({ length: count }, () => one), png.subarray(33)]);
+};
+
 /** A real, fully decodable grey PNG of width x height: tiny on disk, as costly to decode as its pixels. */
 const flatPng = (width: number, height: number): Promise<Buffer> =>
   sharp({ create: { width, height, channels: 3, background: { r: 128, g: 128, b: 128 } } })
     .png({ compressionLevel: 9 })
     .toBuffer();
 
-export { flatPng, pngHeaderBomb };
+export { flatPng, pngHeaderBomb, pngTextBomb };

@@ -1,4 +1,7 @@
 import { seededRandom } from '../../src/engine/syntheticInputs.js';
+import type { ModelT } from '../../src/tflite/generated/schema_generated.js';
+import { readModel } from '../../src/tflite/readModel.js';
+import { writeModel } from '../../src/tflite/writeModel.js';
 
 /**
  * `count` seeded mutations of `bytes`: each changes 1 to 8 bytes. Most bytes
@@ -33,4 +36,19 @@ const mutations = function* (
   }
 };
 
-export { mutations };
+/**
+ * `bytes` with one change made through the object API and written back by
+ * the project's writer: a field of a real model set to what a hostile file
+ * would hold (`edit` gets the unpacked model).
+ */
+const mutateModel = (bytes: Uint8Array, edit: (model: ModelT) => void): Uint8Array => {
+  const file = readModel(bytes);
+  edit(file.model);
+  return writeModel(file);
+};
+
+/** The builtin options of operator `index` of subgraph 0, to set fields of. */
+const optionsOf = (model: ModelT, index: number): Record<string, unknown> =>
+  model.subgraphs[0]!.operators[index]!.builtinOptions as unknown as Record<string, unknown>;
+
+export { mutateModel, mutations, optionsOf };

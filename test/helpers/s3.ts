@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { recordS3Endpoint } from './s3Grants.js';
 
 /**
  * s3rver 3.7 predates S3's conditional writes (August 2024) and ignores
@@ -61,40 +62,8 @@ interface KoaContext {
   get(header: string): string;
 }
 
-/** One request s3rver received, as IAM sees it: the operation's target and its query. */
-interface S3Request {
-  readonly method: string;
-  readonly bucket: string;
-  /** The object key, or '' for a bucket operation (ListObjectsV2). */
-  readonly key: string;
-  readonly query: URLSearchParams;
-  /** The status s3rver answered. */
-  readonly status: number;
-}
-
-/** Records every request, so a test can derive the IAM actions the code needs. */
-const recordRequests = (server: S3rver, requests: S3Request[]): void => {
-  const koa = server as unknown as { middleware: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void>)[] };
-  koa.middleware.unshift(async (ctx, next) => {
-    const [, bucket = '', ...key] = ctx.path.split('/');
-    try {
-      await next();
-    } finally {
-      requests.push({
-        method: ctx.method,
-        bucket,
-        key: decodeURIComponent(key.join('/')),
-        query: new URLSearchParams(ctx.querystring),
-        status: ctx.status,
-      });
-    }
-  });
-};
-
 interface LocalS3 {
   readonly endpoint: string;
-  /** Every request received, in order. */
-  readonly requests: S3Request[];
   readonly client: S3Client;
   put(bucket: string, key: string, body: Uint8Array | string): Promise<string>;
   close(): Promise<void>;
@@ -113,10 +82,10 @@ const startS3 = async (buckets: readonly string[]): Promise<LocalS3> => {
     configureBuckets: buckets.map((name) => ({ name, configs: [] })),
   });
   addConditionalWrites(server);
-  const requests: S3Request[] = [];
-  recordRequests(server, requests);
   const { port } = (await server.run()) as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;
+  // What the code under test sends here is checked against its IAM role (s3Grants).
+  recordS3Endpoint(endpoint);
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_S3: endpoint,
     AWS_ACCESS_KEY_ID: 'S3RVER',
@@ -131,7 +100,6 @@ const startS3 = async (buckets: readonly string[]): Promise<LocalS3> => {
   });
   return {
     endpoint,
-    requests,
     client,
     put: async (bucket, key, body) =>
       (await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))).ETag ?? '',
@@ -142,5 +110,5 @@ const startS3 = async (buckets: readonly string[]): Promise<LocalS3> => {
   };
 };
 
-export type { LocalS3, S3Request };
+export type { LocalS3 };
 export { startS3 };

@@ -1,6 +1,7 @@
 import { loadServerConfig } from '../../src/config/serverConfig.js';
 import { createPredictService, type PredictService } from '../../src/http/createPredictService.js';
 import { type LocalServer, startLocalServer } from '../../src/server/localServer.js';
+import { asFunction } from './s3Grants.js';
 
 interface TestServer {
   readonly url: string;
@@ -15,9 +16,13 @@ const startServer = async (
 ): Promise<TestServer> => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  const service = createPredictService(loadServerConfig({ TFLITE_NUM_THREADS: '1', ...env }));
-  await service.preload();
-  const server: LocalServer = await startLocalServer(service, 0, '127.0.0.1', options);
+  // As the predict function: the S3 requests it sends, while starting and serving, are checked against its role.
+  const { service, server } = await asFunction('predict', async () => {
+    const service = createPredictService(loadServerConfig({ TFLITE_NUM_THREADS: '1', ...env }));
+    await service.preload();
+    const server: LocalServer = await startLocalServer(service, 0, '127.0.0.1', options);
+    return { service, server };
+  });
   return {
     url: server.url,
     service,

@@ -69,26 +69,5 @@ const s3Statements = (template: Template, functionLogicalId: string): S3Statemen
     });
 };
 
-/** IAM's StringLike / resource wildcards: `*` any run of characters, `?` one. */
-const globMatches = (pattern: string, value: string): boolean =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  ).test(value);
-
-/** Whether the statements allow an action on an object key, or ListBucket with a prefix. */
-const allows = (
-  statements: readonly S3Statement[],
-  action: string,
-  target: { key: string } | { listPrefix: string },
-): boolean =>
-  statements.some((s) => {
-    if (!s.actions.includes(action)) return false;
-    if ('key' in target) return s.resources.some((r) => globMatches(r, target.key));
-    return s.resources.includes('<bucket>') && (s.prefixes ?? ['*']).some((p) => globMatches(p, target.listPrefix));
-  });
-
 export type { S3Statement };
-export { allows, fakeLayer, functionId, s3Statements, synthStack };
+export { fakeLayer, functionId, s3Statements, synthStack };

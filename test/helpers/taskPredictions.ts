@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadOptions } from '../../src/engine/types.js';
+import { ImageDeadline } from '../../src/image/imageDeadline.js';
 import { LocalModelSource } from '../../src/repository/LocalModelSource.js';
 import { ModelRepository } from '../../src/repository/ModelRepository.js';
 import { predictImage } from '../../src/serving/predictImage.js';
@@ -31,7 +32,8 @@ const taskPredictions = async (
       const lease = await repository.acquire('model', i + 1);
       try {
         const row: unknown[] = [];
-        for (const photo of photos) row.push((await predictImage(lease.served, readFileSync(photo), 60)).prediction);
+        for (const photo of photos)
+          row.push((await predictImage(lease.served, readFileSync(photo), ImageDeadline.after(60))).prediction);
         results.push(row);
       } finally {
         lease.release();

@@ -1,5 +1,6 @@
 import {
   ActivationFunctionType,
+  AddOptionsT,
   BuiltinOperator,
   BuiltinOptions,
   FullyConnectedOptionsT,
@@ -11,6 +12,7 @@ import {
   SubGraphT,
   TensorT,
   TensorType,
+  WhileOptionsT,
 } from '../../src/tflite/generated/schema_generated.js';
 import { ModelBuffer } from '../../src/tflite/modelBuffers.js';
 import { setBuiltinCode } from '../../src/tflite/opcodes.js';
@@ -22,8 +24,24 @@ interface TensorSpec {
   readonly type?: TensorType;
   /** Constant data; absent for activations. */
   readonly data?: Uint8Array;
-  /** Affine quantization: one scale per channel along `axis`, or one. */
-  readonly quantization?: { readonly scale: number[]; readonly zeroPoint: number[]; readonly axis?: number };
+  /** Affine quantization (one scale, or one per element of `quantizedDimension`). */
+  readonly quantization?: { scale: number[]; zeroPoint: number[]; quantizedDimension?: number };
+}
+
+/** One op of a graph: its inputs and output by tensor name. */
+interface OpSpec {
+  readonly op: BuiltinOperator;
+  readonly inputs: readonly string[];
+  readonly output: string;
+  readonly options?: { type: BuiltinOptions; value: OperatorT['builtinOptions'] };
+}
+
+/** A subgraph: its tensors by name, its ops in order, its inputs (default: the first tensor) and outputs (default: the last op's). */
+interface SubgraphSpec {
+  readonly tensors: readonly TensorSpec[];
+  readonly ops: readonly OpSpec[];
+  readonly inputs?: readonly string[];
+  readonly outputs?: readonly string[];
 }
 
 const floatBytes = (values: readonly number[]): Uint8Array => new Uint8Array(Float32Array.from(values).buffer);
@@ -78,62 +96,138 @@ const fixedReshapeModel = (inputShape: number[], target: number[]): Uint8Array =
  */
 const graphModel = (
   tensors: readonly TensorSpec[],
-  ops: readonly {
-    readonly op: BuiltinOperator;
-    readonly inputs: readonly string[];
-    readonly output: string;
-    readonly options?: { type: BuiltinOptions; value: OperatorT['builtinOptions'] };
-  }[],
+  ops: readonly OpSpec[],
   /** The model's outputs, by name (default: the last op's output). */
   outputs?: readonly string[],
-): Uint8Array => {
+): Uint8Array => subgraphsModel([{ tensors, ops, ...(outputs && { outputs }) }]);
+
+/**
+ * A real .tflite file of several subgraphs (subgraph 0 is the model; the
+ * others are what its control-flow ops run), written with the project's writer.
+ */
+const subgraphsModel = (subgraphs: readonly SubgraphSpec[]): Uint8Array => {
   const model = new ModelT();
   model.version = 3;
   model.description = 'tflite-serverless test model';
   model.buffers = [new ModelBuffer()];
-  const codes = [...new Set(ops.map((o) => o.op))];
+  const codes = [...new Set(subgraphs.flatMap((spec) => spec.ops.map((o) => o.op)))];
   model.operatorCodes = codes.map((op) => {
     const code = new OperatorCodeT();
     setBuiltinCode(code, op);
     code.version = 1;
     return code;
   });
-  const subgraph = new SubGraphT();
-  const index = new Map(tensors.map((spec, i) => [spec.name, i]));
-  subgraph.tensors = tensors.map((spec) => {
-    const tensor = new TensorT();
-    tensor.name = spec.name;
-    tensor.shape = spec.shape;
-    tensor.type = spec.type ?? TensorType.FLOAT32;
-    if (spec.data) {
-      model.buffers.push(new ModelBuffer(spec.data));
-      tensor.buffer = model.buffers.length - 1;
-    }
-    if (spec.quantization) {
-      const q = new QuantizationParametersT();
-      q.scale = spec.quantization.scale;
-      q.zeroPoint = spec.quantization.zeroPoint.map(BigInt);
-      q.quantizedDimension = spec.quantization.axis ?? 0;
-      tensor.quantization = q;
-    }
-    return tensor;
+  model.subgraphs = subgraphs.map((spec, n) => {
+    const subgraph = new SubGraphT();
+    const index = new Map(spec.tensors.map((tensor, i) => [tensor.name, i]));
+    subgraph.tensors = spec.tensors.map((tensorSpec) => {
+      const tensor = new TensorT();
+      tensor.name = tensorSpec.name;
+      tensor.shape = tensorSpec.shape;
+      tensor.type = tensorSpec.type ?? TensorType.FLOAT32;
+      if (tensorSpec.data) {
+        model.buffers.push(new ModelBuffer(tensorSpec.data));
+        tensor.buffer = model.buffers.length - 1;
+      }
+      const q = tensorSpec.quantization;
+      if (q)
+        tensor.quantization = new QuantizationParametersT(
+          [],
+          [],
+          q.scale,
+          q.zeroPoint.map(BigInt),
+          undefined,
+          null,
+          q.quantizedDimension ?? 0,
+        );
+      return tensor;
+    });
+    subgraph.operators = spec.ops.map((o) => {
+      const operator = new OperatorT();
+      operator.opcodeIndex = codes.indexOf(o.op);
+      operator.inputs = o.inputs.map((name) => index.get(name)!);
+      operator.outputs = [index.get(o.output)!];
+      if (o.options) {
+        operator.builtinOptionsType = o.options.type;
+        operator.builtinOptions = o.options.value;
+      }
+      return operator;
+    });
+    subgraph.inputs = (spec.inputs ?? [spec.tensors[0]!.name]).map((name) => index.get(name)!);
+    subgraph.outputs = (spec.outputs ?? [spec.ops.at(-1)!.output]).map((name) => index.get(name)!);
+    subgraph.name = n === 0 ? 'main' : `subgraph_${n}`;
+    return subgraph;
   });
-  subgraph.operators = ops.map((o) => {
-    const operator = new OperatorT();
-    operator.opcodeIndex = codes.indexOf(o.op);
-    operator.inputs = o.inputs.map((name) => index.get(name)!);
-    operator.outputs = [index.get(o.output)!];
-    if (o.options) {
-      operator.builtinOptionsType = o.options.type;
-      operator.builtinOptions = o.options.value;
-    }
-    return operator;
-  });
-  subgraph.inputs = [0];
-  subgraph.outputs = (outputs ?? [ops.at(-1)!.output]).map((name) => index.get(name)!);
-  subgraph.name = 'main';
-  model.subgraphs = [subgraph];
   return writeModel({ model, trailer: new Uint8Array(0) });
+};
+
+/**
+ * A WHILE loop counting x up to 10 (x < 10, x + 1), with the subgraphs its
+ * options name: 1 is the condition and 2 the body as a converter writes
+ * them; another cond or body (0, the model itself) makes the loops the
+ * hostile probe found, which TFLite 2.9 recurses through until it crashes.
+ */
+const whileModel = (cond = 1, body = 2): Uint8Array => {
+  const loop = new WhileOptionsT();
+  loop.condSubgraphIndex = cond;
+  loop.bodySubgraphIndex = body;
+  return subgraphsModel([
+    {
+      tensors: [
+        { name: 'x', shape: [1] },
+        { name: 'y', shape: [1] },
+      ],
+      ops: [
+        {
+          op: BuiltinOperator.WHILE,
+          inputs: ['x'],
+          output: 'y',
+          options: { type: BuiltinOptions.WhileOptions, value: loop },
+        },
+      ],
+    },
+    {
+      tensors: [
+        { name: 'a', shape: [1] },
+        { name: 'limit', shape: [1], data: floatBytes([10]) },
+        { name: 'more', shape: [], type: TensorType.BOOL },
+      ],
+      ops: [{ op: BuiltinOperator.LESS, inputs: ['a', 'limit'], output: 'more' }],
+    },
+    {
+      tensors: [
+        { name: 'b', shape: [1] },
+        { name: 'one', shape: [1], data: floatBytes([1]) },
+        { name: 'next', shape: [1] },
+      ],
+      ops: [{ op: BuiltinOperator.ADD, inputs: ['b', 'one'], output: 'next' }],
+    },
+  ]);
+};
+
+/**
+ * y = x + c on int8 tensors (x and c of scale 0.02, y of 0.04, zero points
+ * 0), with `scale` and `zeroPoint` in place of x's: the quantized ADD the
+ * probe found TFLite 2.9 aborting the process on, given a bad scale.
+ */
+const quantizedAddModel = (scale = 0.02, zeroPoint = 0): Uint8Array => {
+  const add = new AddOptionsT();
+  add.fusedActivationFunction = ActivationFunctionType.NONE;
+  return singleOpModel(
+    BuiltinOperator.ADD,
+    [
+      { name: 'x', shape: [1, 4], type: TensorType.INT8, quantization: { scale: [scale], zeroPoint: [zeroPoint] } },
+      {
+        name: 'c',
+        shape: [1, 4],
+        type: TensorType.INT8,
+        data: new Uint8Array(Int8Array.from([10, 20, 30, 40]).buffer),
+        quantization: { scale: [0.02], zeroPoint: [0] },
+      },
+      { name: 'y', shape: [1, 4], type: TensorType.INT8, quantization: { scale: [0.04], zeroPoint: [0] } },
+    ],
+    { type: BuiltinOptions.AddOptions, value: add },
+  );
 };
 
 /**
@@ -189,4 +283,15 @@ const fixedAnswerModel = (
   );
 };
 
-export { fixedAnswerModel, fixedReshapeModel, floatBytes, fullyConnectedModel, graphModel, int32Bytes, singleOpModel };
+export {
+  fixedAnswerModel,
+  fixedReshapeModel,
+  floatBytes,
+  fullyConnectedModel,
+  graphModel,
+  int32Bytes,
+  quantizedAddModel,
+  singleOpModel,
+  subgraphsModel,
+  whileModel,
+};

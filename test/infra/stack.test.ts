@@ -219,9 +219,9 @@ describe('least privilege', () => {
     expect(s3Access(/inference/)).toEqual({ 's3:GetObject': ['models/*'], 's3:ListBucket': ['<bucket>'] });
   });
 
-  it('ingest reads uploads, models and calibration photos, and writes models and its error files', () => {
+  it('ingest reads uploads, models and calibration photos, writes models and its error files, and deletes the claims it gives back', () => {
     expect(s3Access(/publish uploaded/)).toEqual({
-      's3:DeleteObject': ['models/*/.claim', 'uploads/*.error.json'],
+      's3:DeleteObject': ['models/*/.claim', 'models/*/.uploads/*', 'uploads/*.error.json'],
       's3:GetObject': ['calibration/*', 'models/*', 'uploads/*'],
       's3:GetObjectVersion': ['uploads/*'],
       's3:ListBucket': ['<bucket>'],
@@ -229,10 +229,10 @@ describe('least privilege', () => {
     });
   });
 
-  it('batch reads inputs and models, and writes outputs', () => {
+  it('batch reads inputs and models, writes outputs, and reads and deletes only its error files there', () => {
     expect(s3Access(/batch/)).toEqual({
-      's3:DeleteObject': ['outputs/*'],
-      's3:GetObject': ['inputs/*', 'models/*', 'outputs/*'],
+      's3:DeleteObject': ['outputs/*.error.json'],
+      's3:GetObject': ['inputs/*', 'models/*', 'outputs/*.error.json'],
       's3:GetObjectVersion': ['inputs/*'],
       's3:ListBucket': ['<bucket>'],
       's3:PutObject': ['outputs/*'],

@@ -329,7 +329,7 @@ describe('ort: quantized and hybrid ops', () => {
           shape: [3, 3, 3, 2],
           type: TensorType.INT8,
           data: new Uint8Array(weights.buffer),
-          quantization: { scale: wScales, zeroPoint: [0, 0, 0], axis: 0 },
+          quantization: { scale: wScales, zeroPoint: [0, 0, 0], quantizedDimension: 0 },
         },
         {
           name: 'b',
@@ -364,7 +364,7 @@ describe('ort: quantized and hybrid ops', () => {
           shape: [3, 3, 3, 2],
           type: TensorType.INT8,
           data: new Uint8Array(weights.buffer),
-          quantization: { scale: scales, zeroPoint: scales.map(() => 0), axis: 0 },
+          quantization: { scale: scales, zeroPoint: scales.map(() => 0), quantizedDimension: 0 },
         },
         { name: 'b', shape: [3], data: floatBytes(values(3)) },
         { name: 'y', shape: [1, 6, 5, 3] },

@@ -13,6 +13,7 @@ import { kserveRequest } from '../helpers/kserveRequest.js';
 import { mediapipe } from '../helpers/models.js';
 import type { LocalS3 } from '../helpers/s3.js';
 import { type ObjectFacts, s3Event, sqsEvent } from '../helpers/s3Events.js';
+import { asFunction, itSentOnlyGrantedRequests } from '../helpers/s3Grants.js';
 
 const BUCKET = 'batch-data';
 const PHOTOS = BATCH_PHOTOS;
@@ -153,7 +154,7 @@ describe('batch inference from inputs/', () => {
           TFLITE_NUM_THREADS: '1',
         }),
       );
-      await measured(event as never, localContext('test'));
+      await asFunction('batch', () => measured(event as never, localContext('test')));
     } finally {
       spy.mockRestore();
       process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -193,3 +194,5 @@ describe('batch inference from inputs/', () => {
     expect(await store.list('outputs/face-detection/again/')).toEqual(['outputs/face-detection/again/a.jpg.json']);
   });
 });
+
+itSentOnlyGrantedRequests('batch', 100);

@@ -5,6 +5,7 @@ import type { BatchOperationsResponse } from '../../src/pipeline/batch/batchOper
 import { type BatchBucket, startBatchBucket } from '../helpers/batchBucket.js';
 import type { LocalS3 } from '../helpers/s3.js';
 import { batchOperationsEvent } from '../helpers/s3Events.js';
+import { itSentOnlyGrantedRequests } from '../helpers/s3Grants.js';
 
 const BUCKET = 'backfill-data';
 const FACE = 'test/fixtures/people/astronaut.jpg';
@@ -14,6 +15,10 @@ let store: ObjectStore;
 let bucket: BatchBucket;
 
 const invoke = (event: unknown): Promise<BatchOperationsResponse> => bucket.invoke<BatchOperationsResponse>(event);
+
+/** The task results of a schema 2.0 job over `tasks` with these user arguments. */
+const results = async (tasks: { key: string }[], userArguments: Record<string, string>) =>
+  (await invoke(batchOperationsEvent(BUCKET, tasks, { userArguments }))).results;
 
 interface Detections {
   model_name: string;
@@ -89,6 +94,20 @@ describe('S3 Batch Operations (backfill)', () => {
     expect(await store.exists('outputs/broken/archive/retry.jpg.error.json')).toBe(false);
   });
 
+  it('a job naming a model version that does not exist fails its tasks for good, and leaves a valid output alone', async () => {
+    await s3.put(BUCKET, 'inputs/archive/kept.jpg', readFileSync(FACE));
+    const tasks = [{ key: 'inputs/archive/kept.jpg' }];
+    const [ok] = await results(tasks, { model: 'face-detection' });
+    expect(ok).toMatchObject({ resultCode: 'Succeeded', resultString: 'outputs/face-detection/archive/kept.jpg.json' });
+    const [missing] = await results(tasks, { model: 'face-detection', modelVersion: '9' });
+    expect(missing).toMatchObject({
+      resultCode: 'PermanentFailure',
+      resultString: 'skipped: job arguments: model "face-detection" has no version 9',
+    });
+    expect(await store.exists('outputs/face-detection/archive/kept.jpg.error.json')).toBe(false);
+    expect(((await store.getJson(ok!.resultString)) as Detections).model_version).toBe('1');
+  });
+
   it('schema 1.0 (bucket ARN, no arguments) takes the model from the key, like an upload', async () => {
     await s3.put(BUCKET, 'inputs/face-detection/v1/c.jpg', readFileSync(FACE));
     const response = await invoke(
@@ -104,10 +123,11 @@ describe('S3 Batch Operations (backfill)', () => {
   it('an unknown model, a missing object, a key outside inputs/ and a bad modelVersion fail for good, each saying why', async () => {
     await s3.put(BUCKET, 'inputs/archive/d.jpg', readFileSync(FACE));
     const tasks = [{ key: 'inputs/archive/d.jpg' }];
-    const [unknown] = (await invoke(batchOperationsEvent(BUCKET, tasks, { userArguments: { model: 'nobody' } })))
-      .results;
+    const [unknown] = await results(tasks, { model: 'nobody' });
     expect(unknown).toMatchObject({ resultCode: 'PermanentFailure' });
     expect(unknown!.resultString).toMatch(/nobody/);
+    // The job's fault, not the input's: no error file for it.
+    expect(await store.exists('outputs/nobody/archive/d.jpg.error.json')).toBe(false);
     const [missing, outside] = (
       await invoke(
         batchOperationsEvent(BUCKET, [{ key: 'inputs/archive/gone.jpg' }, { key: 'photos/e.jpg' }], {
@@ -120,21 +140,15 @@ describe('S3 Batch Operations (backfill)', () => {
       resultCode: 'PermanentFailure',
       resultString: expect.stringMatching(/not under inputs\//),
     });
-    const [badVersion] = (
-      await invoke(
-        batchOperationsEvent(BUCKET, tasks, { userArguments: { model: 'face-detection', modelVersion: 'x' } }),
-      )
-    ).results;
+    const [badVersion] = await results(tasks, { model: 'face-detection', modelVersion: 'x' });
     expect(badVersion).toMatchObject({
       resultCode: 'PermanentFailure',
       resultString: expect.stringMatching(/modelVersion/),
     });
     // The function still works after all of that.
-    const [ok] = (
-      await invoke(
-        batchOperationsEvent(BUCKET, tasks, { userArguments: { model: 'face-detection', modelVersion: '1' } }),
-      )
-    ).results;
+    const [ok] = await results(tasks, { model: 'face-detection', modelVersion: '1' });
     expect(ok).toMatchObject({ resultCode: 'Succeeded', resultString: 'outputs/face-detection/archive/d.jpg.json' });
   });
 });
+
+itSentOnlyGrantedRequests('batch', 20);

@@ -9,8 +9,10 @@ import { localContext } from '../../src/server/toApiGatewayEvent.js';
 import { readModel } from '../../src/tflite/readModel.js';
 import { writeModel } from '../../src/tflite/writeModel.js';
 import { mediapipe } from '../helpers/models.js';
+import { mutateModel, optionsOf } from '../helpers/mutate.js';
 import { type LocalS3, startS3 } from '../helpers/s3.js';
 import { s3Event } from '../helpers/s3Events.js';
+import { asFunction, itSentOnlyGrantedRequests } from '../helpers/s3Grants.js';
 import { call, startServer, type TestServer } from '../helpers/server.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: report.json is arbitrary JSON; the assertions check its shape.
@@ -27,7 +29,7 @@ let bucketNumber = 0;
 beforeAll(async () => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  s3 = await startS3(Array.from({ length: 12 }, (_, i) => `ingest-${i}`));
+  s3 = await startS3(Array.from({ length: 16 }, (_, i) => `ingest-${i}`));
 });
 afterAll(() => s3.close());
 // A fresh bucket per test: versions start at 1.
@@ -46,7 +48,7 @@ const upload = async (key: string, body: Uint8Array | string) => {
 };
 
 const invoke = async (handler: ReturnType<typeof ingestHandler>, event: unknown): Promise<IngestResult> =>
-  (await handler(event as never, localContext('test'))) as IngestResult;
+  (await asFunction('ingest', () => handler(event as never, localContext('test')))) as IngestResult;
 
 const versions = async (name: string): Promise<number[]> =>
   (await store.list(`models/${name}/`))
@@ -205,6 +207,14 @@ describe('ingest: rejections', () => {
       { body: FACE.subarray(0, FACE.length / 2), stage: 'format', message: /invalid TFLite model|truncated|outside/ },
       { body: PHOTO, stage: 'format', message: /not a TFLite model/ },
       { body: writeModel(selfie), stage: 'load', message: /no engine can run this model.*NoSuchOp/ },
+      // One the native engine would die on (the hostile probe's padding of 2): refused before it loads.
+      {
+        body: mutateModel(FACE, (model) => {
+          optionsOf(model, 2).padding = 2;
+        }),
+        stage: 'format',
+        message: /\(CONV_2D\) has padding 2, which is not one of SAME, VALID/,
+      },
     ];
     for (const { body, stage, message } of cases) {
       const outcome = await rejected('uploads/face.tflite', new Uint8Array(body));
@@ -266,9 +276,24 @@ describe('ingest: rejections', () => {
     expect(await store.list('models/')).toEqual([]);
   });
 
+  it('an upload deleted before its event is handled is skipped, and its claim given back', async () => {
+    const event = await upload('uploads/face.tflite', FACE);
+    await store.delete('uploads/face.tflite');
+    const result = await invoke(ingestHandler(), event);
+    expect(result.outcomes[0]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/replaced/) });
+    expect(await store.list('models/')).toEqual([]);
+    // The next upload is version 1: nothing of the deleted one's claim is left.
+    expect((await invoke(ingestHandler(), await upload('uploads/face.tflite', FACE))).outcomes[0]).toMatchObject({
+      status: 'published',
+      version: 1,
+    });
+  });
+
   it('keys that are not uploads/<name>.tflite are skipped, including its own error files', async () => {
     const result = await invoke(ingestHandler(), await upload('uploads/face.error.json', '{}'));
     expect(result.outcomes[0]).toMatchObject({ status: 'skipped' });
     expect(await store.list('models/')).toEqual([]);
   });
 });
+
+itSentOnlyGrantedRequests('ingest', 100);

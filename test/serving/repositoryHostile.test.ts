@@ -1,12 +1,14 @@
-import { mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalModelSource } from '../../src/repository/LocalModelSource.js';
 import { ModelRepository } from '../../src/repository/ModelRepository.js';
+import { mutateModel, optionsOf } from '../helpers/mutate.js';
 import { addVersion } from '../helpers/repository.js';
 import { call, startServer } from '../helpers/server.js';
+import { quantizedAddModel, whileModel } from '../helpers/tinyModels.js';
 
 const FACE = 'models/face-detection/1/model.tflite';
 const repositories: ModelRepository[] = [];
@@ -59,6 +61,37 @@ describe('a repository operators change under the server', () => {
     await expect(warm.acquire('face')).rejects.toThrow(/^model "face" not found$/);
   });
 
+  it('a model.tflite that lands before its model.json serves with the model.json once it lands, and with each change', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tfls-late-json-'));
+    addVersion(root, 'face', 1, FACE);
+    const repository = open(root);
+    const settings = async () => {
+      const lease = await repository.acquire('face');
+      lease.release();
+      return {
+        task: lease.served.manifest.task,
+        from: lease.served.manifestSource,
+        maxPixels: lease.served.manifest.maxPixels,
+      };
+    };
+    expect(await settings()).toMatchObject({ from: 'defaults' });
+    writeFileSync(join(root, 'face', '1', 'model.json'), JSON.stringify({ task: 'face-detection' }));
+    // The look for changes runs beside requests (MODEL_REFRESH_SECONDS, 0 here).
+    let now = await settings();
+    for (let i = 0; i < 100 && now.from === 'defaults'; i++, await sleep(10)) now = await settings();
+    expect(now).toMatchObject({ task: 'face-detection', from: 'model.json' });
+    writeFileSync(
+      join(root, 'face', '1', 'model.json'),
+      JSON.stringify({ task: 'face-detection', maxPixels: 1_000_000 }),
+    );
+    for (let i = 0; i < 100 && now.maxPixels !== 1_000_000; i++, await sleep(10)) now = await settings();
+    expect(now.maxPixels).toBe(1_000_000);
+    // A model.json that does not fit the model is not taken: the version keeps the settings it has.
+    writeFileSync(join(root, 'face', '1', 'model.json'), JSON.stringify({ task: 'no-such-task' }));
+    for (let i = 0; i < 20; i++, await sleep(10))
+      expect(await settings()).toMatchObject({ task: 'face-detection', maxPixels: 1_000_000 });
+  });
+
   it('a model file that links outside the repository is refused, and no error shows a server path or file bytes', async () => {
     const root = mkdtempSync(join(tmpdir(), 'tfls-links-'));
     const outside = mkdtempSync(join(tmpdir(), 'tfls-outside-'));
@@ -90,6 +123,53 @@ describe('a repository operators change under the server', () => {
         expect(answer.body.error).not.toContain('root:x');
       }
       expect((await call(`${server.url}/v2/models/alias/ready`, { method: 'GET' })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('models that would kill the engine are refused with their reasons, hot-swapped or not; the process lives and the good version answers', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tfls-killers-'));
+    const face = new Uint8Array(readFileSync(FACE));
+    addVersion(root, 'face', 1, FACE, { task: 'face-detection' });
+    const server = await startServer({ MODEL_REPOSITORY: root, MODEL_REFRESH_SECONDS: '0', TFLITE_NUM_THREADS: '2' });
+    const photo = readFileSync('test/fixtures/people/astronaut.jpg');
+    const predict = () =>
+      call(`${server.url}/v1/models/face:predict`, {
+        method: 'POST',
+        body: photo,
+        headers: { 'content-type': 'image/jpeg' },
+      });
+    try {
+      expect((await predict()).status).toBe(200);
+      // Hot-swapped in as version 2: the probe's padding of 2, which crashed the server on its second request.
+      const padding = mutateModel(face, (model) => {
+        optionsOf(model, 2).padding = 2;
+      });
+      addVersion(root, 'face', 2, padding, { task: 'face-detection' });
+      for (let i = 0; i < 5; i++) {
+        const answer = await predict();
+        expect(answer.status).toBe(200);
+        expect(answer.headers.get('x-model-version')).toBe('1');
+      }
+      const refused = await call(`${server.url}/v2/models/face/versions/2`, { method: 'GET' });
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toMatch(/CONV_2D\) has padding 2, which is not one of SAME, VALID/);
+      addVersion(root, 'loop', 1, whileModel(1, 0));
+      addVersion(root, 'scale', 1, quantizedAddModel(1e38));
+      addVersion(root, 'ratio', 1, quantizedAddModel(1e5));
+      const reasons = {
+        loop: /\(WHILE\) calls subgraph 0 \(bodySubgraphIndex\): a cycle, 0 → 0/,
+        scale: /tensor "x" has quantization scale 1e\+38/,
+        ratio: /\(ADD\) adds an input of scale 100000 into an output of scale 0\.04/,
+      };
+      for (const [name, reason] of Object.entries(reasons)) {
+        const answer = await call(`${server.url}/v2/models/${name}`, { method: 'GET' });
+        expect(answer.status).toBe(503);
+        expect(answer.body.error).toMatch(reason);
+      }
+      expect((await call(`${server.url}/v2/health/live`, { method: 'GET' })).body).toEqual({ live: true });
+      expect((await predict()).status).toBe(200);
     } finally {
       await server.close();
     }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3, startS3 } from '../helpers/s3.js';
+import { itSentOnlyGrantedRequests } from '../helpers/s3Grants.js';
 import { call, startServer, type TestServer } from '../helpers/server.js';
 import { fullyConnectedModel } from '../helpers/tinyModels.js';
 
@@ -103,3 +104,5 @@ describe('the S3 model repository (s3rver on loopback)', () => {
     expect(v1.body).toMatchObject({ model_version: '1', outputs: [{ data: [1, 2] }] });
   });
 });
+
+itSentOnlyGrantedRequests('predict', 10);

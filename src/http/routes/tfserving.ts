@@ -71,7 +71,12 @@ const tfservingRoutes: readonly Route<RouteContext>[] = [
     async handler(request, params, context) {
       const started = performance.now();
       const body = await readPredictBody(request, context);
-      const { result, version, timings } = await context.predictions.predict(params.name!, versionOf(params), body);
+      const { result, version, timings } = await context.predictions.predict(
+        params.name!,
+        versionOf(params),
+        body,
+        request.deadline,
+      );
       return json(200, result, {
         'x-model-version': String(version),
         'server-timing': serverTiming(timings, performance.now() - started),

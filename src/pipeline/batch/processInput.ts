@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ObjectStore } from '../../aws/objectStore.js';
-import { InputError, oneLine, PayloadTooLargeError, toError } from '../../errors.js';
+import { InputError, NotFoundError, oneLine, PayloadTooLargeError, toError } from '../../errors.js';
 import type { PredictService } from '../../http/createPredictService.js';
 import { statusOf } from '../../http/httpErrors.js';
 import { parseJsonText } from '../../protocols/jsonText.js';
@@ -134,6 +134,10 @@ const processInput = async (
   } catch (error) {
     const status = statusOf(error);
     if (status >= 500) throw new RetryableBatchError(`${input.key}: ${status} ${oneLine(toError(error).message)}`);
+    // A model or version the job named that does not exist is the job's fault, not the input's: an
+    // error file would sit beside (and contradict) the input's valid output from another model version.
+    if (error instanceof NotFoundError && (input.model !== undefined || input.modelVersion !== undefined))
+      return { status: 'skipped', key: input.key, reason: `job arguments: ${oneLine(error.message)}` };
     return fail(toError(error).message, status);
   }
   const output = `${outputBase}.json`;
