@@ -86,6 +86,8 @@ interface EngineCheck {
   readonly reason?: string;
   readonly delegatedNodes?: number;
   readonly totalNodes?: number;
+  /** Natively: why XNNPACK is off, or which nodes it refused. */
+  readonly delegateReason?: string;
 }
 
 const tryEngine = async (bytes: Uint8Array, engine: EngineName): Promise<EngineCheck> => {
@@ -93,7 +95,12 @@ const tryEngine = async (bytes: Uint8Array, engine: EngineName): Promise<EngineC
     const model = await loadModel(bytes, { engine, threads: 1 });
     model.dispose();
     return engine === 'native'
-      ? { ok: true, delegatedNodes: model.delegatedNodes, totalNodes: model.nodes }
+      ? {
+          ok: true,
+          delegatedNodes: model.delegatedNodes,
+          totalNodes: model.nodes,
+          ...(model.delegateReason && { delegateReason: model.delegateReason }),
+        }
       : { ok: true };
   } catch (error) {
     return { ok: false, reason: (error as Error).message };
