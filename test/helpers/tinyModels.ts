@@ -2,10 +2,13 @@ import {
   ActivationFunctionType,
   BuiltinOperator,
   BuiltinOptions,
+  Conv2DOptionsT,
   FullyConnectedOptionsT,
   ModelT,
   OperatorCodeT,
   OperatorT,
+  Padding,
+  QuantizationParametersT,
   ReducerOptionsT,
   SubGraphT,
   TensorT,
@@ -21,6 +24,8 @@ interface TensorSpec {
   readonly type?: TensorType;
   /** Constant data; absent for activations. */
   readonly data?: Uint8Array;
+  /** Per-tensor affine quantization (zero point 0). */
+  readonly scale?: number;
 }
 
 const floatBytes = (values: readonly number[]): Uint8Array => new Uint8Array(Float32Array.from(values).buffer);
@@ -106,6 +111,11 @@ const graphModel = (
       model.buffers.push(new ModelBuffer(spec.data));
       tensor.buffer = model.buffers.length - 1;
     }
+    if (spec.scale !== undefined) {
+      tensor.quantization = new QuantizationParametersT();
+      tensor.quantization.scale = [spec.scale];
+      tensor.quantization.zeroPoint = [0n];
+    }
     return tensor;
   });
   subgraph.operators = ops.map((o) => {
@@ -179,4 +189,62 @@ const fixedAnswerModel = (
   );
 };
 
-export { fixedAnswerModel, fixedReshapeModel, floatBytes, fullyConnectedModel, graphModel, int32Bytes, singleOpModel };
+/**
+ * A chain of int8 1x1 convolutions over a [1, 4, 4, 1] int8 input of scale 1
+ * (zero points 0, no bias): each multiplies by one (a weight of 1 / its
+ * `weightScale`, quantized) and writes a tensor of scale `outputScale`. Its
+ * requantization scale, input scale × weight scale / output scale, is what
+ * XNNPACK 2.9 refuses outside [2^-32, 256): at 512 it builds no runtime for
+ * that convolution, which TFLite's built-in kernels run.
+ */
+const int8ConvChain = (
+  layers: readonly { readonly weightScale: number; readonly outputScale: number }[],
+): Uint8Array => {
+  const options = new Conv2DOptionsT();
+  options.padding = Padding.SAME;
+  options.strideW = 1;
+  options.strideH = 1;
+  options.dilationWFactor = 1;
+  options.dilationHFactor = 1;
+  options.fusedActivationFunction = ActivationFunctionType.NONE;
+  const scales = [1, ...layers.map((layer) => layer.outputScale)];
+  return graphModel(
+    [
+      { name: 'x', shape: [1, 4, 4, 1], type: TensorType.INT8, scale: 1 },
+      ...layers.flatMap((layer, i) => [
+        {
+          name: `w${i}`,
+          shape: [1, 1, 1, 1],
+          type: TensorType.INT8,
+          scale: layer.weightScale,
+          data: new Uint8Array(Int8Array.of(Math.round(1 / layer.weightScale)).buffer),
+        },
+        {
+          name: `b${i}`,
+          shape: [1],
+          type: TensorType.INT32,
+          scale: scales[i]! * layer.weightScale,
+          data: int32Bytes([0]),
+        },
+        { name: `y${i}`, shape: [1, 4, 4, 1], type: TensorType.INT8, scale: layer.outputScale },
+      ]),
+    ],
+    layers.map((_, i) => ({
+      op: BuiltinOperator.CONV_2D,
+      inputs: [i === 0 ? 'x' : `y${i - 1}`, `w${i}`, `b${i}`],
+      output: `y${i}`,
+      options: { type: BuiltinOptions.Conv2DOptions, value: options },
+    })),
+  );
+};
+
+export {
+  fixedAnswerModel,
+  fixedReshapeModel,
+  floatBytes,
+  fullyConnectedModel,
+  graphModel,
+  int8ConvChain,
+  int32Bytes,
+  singleOpModel,
+};

@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/engine/loadModel.js';
+import type { ModelPool } from '../../src/engine/ModelPool.js';
+import { getBinding, type RawModelInfo } from '../../src/engine/native/binding.js';
+import type { NativeModel } from '../../src/engine/native/NativeModel.js';
+import type { Model } from '../../src/engine/types.js';
+import { int8ConvChain } from '../helpers/tinyModels.js';
+
+/**
+ * Three int8 convolutions, each multiplying by one: the second writes a
+ * tensor of scale 1/512, so its requantization scale is 512, which XNNPACK
+ * 2.9 cannot build a runtime for (its range is [2^-32, 256)); the third
+ * brings it back to scale 1/128. Worked by hand for an input q: the second
+ * saturates q·512 to [-128, 127], the third quarters that and rounds, so
+ * every positive input ends as 32 (127 / 4 = 31.75), every negative one as
+ * -32, and zero as 0.
+ */
+const refusedInTheMiddle = int8ConvChain([
+  { weightScale: 1, outputScale: 1 },
+  { weightScale: 1, outputScale: 1 / 512 },
+  { weightScale: 0.5, outputScale: 1 / 128 },
+]);
+const input = Int8Array.of(1, 2, -3, 0, 5, -1, 127, -128, 0, 0, 0, 0, 3, 3, 3, 3);
+const byHand = [32, 32, -32, 0, 32, -32, 32, -32, 0, 0, 0, 0, 32, 32, 32, 32];
+const NOTE =
+  "XNNPACK refused a node, left to TFLite's built-in kernels while it runs the rest: CONV_2D #1 (requantization scale 512): " +
+  "failed to create XNNPACK runtime; XNNPACK 2.9 needs a convolution's requantization scale (input × weight / output scale) in [2^-32, 256)";
+
+const models: Model[] = [];
+const load = async (...args: Parameters<typeof loadModel>): Promise<Model> => {
+  const model = await loadModel(...args);
+  models.push(model);
+  return model;
+};
+afterEach(() => {
+  for (const model of models.splice(0)) model.dispose();
+});
+
+const values = (model: Model): number[] => Array.from(model.run([input])[0]!.data as Int8Array);
+
+/** The addon's own account of each interpreter created while `act` runs: what it was asked, what it did. */
+const recordCreations = async (act: () => Promise<void>): Promise<{ excludeNodes: number[]; info: RawModelInfo }[]> => {
+  const binding = getBinding();
+  const Original = binding.NativeModel;
+  const created: { excludeNodes: number[]; info: RawModelInfo }[] = [];
+  binding.NativeModel = class extends Original {
+    public constructor(...args: ConstructorParameters<typeof Original>) {
+      super(...args);
+      created.push({ excludeNodes: args[1].excludeNodes, info: this.info() });
+    }
+  };
+  try {
+    await act();
+  } finally {
+    binding.NativeModel = Original;
+  }
+  return created;
+};
+
+describe('partial delegation: XNNPACK runs what it can build, the built-in kernels the nodes it refuses', () => {
+  it('keeps the convolution XNNPACK refuses on the built-in kernels, XNNPACK the other two, and answers as by hand', async () => {
+    const model = (await load(refusedInTheMiddle, { engine: 'native', threads: 1 })) as NativeModel;
+    expect(model.delegate).toBe('xnnpack');
+    expect(model.nodes).toBe(3);
+    expect(model.delegatedNodes).toBe(2);
+    expect(model.refusedNodes).toEqual([
+      { node: 1, op: 'CONV_2D', reason: 'failed to create XNNPACK runtime', requantizationScale: 512 },
+    ]);
+    expect(model.delegateReason).toBe(NOTE);
+    expect(values(model)).toEqual(byHand);
+
+    const builtIn = await load(refusedInTheMiddle, { engine: 'native', threads: 1, xnnpack: false });
+    expect(builtIn.delegatedNodes).toBe(0);
+    expect(values(builtIn)).toEqual(byHand);
+  });
+
+  it('a graph XNNPACK takes whole is created once, with no search and no note', async () => {
+    // The same chain at scale 1/128: requantization 128, in XNNPACK's range.
+    const taken = int8ConvChain([
+      { weightScale: 1, outputScale: 1 },
+      { weightScale: 1, outputScale: 1 / 128 },
+      { weightScale: 0.5, outputScale: 1 / 64 },
+    ]);
+    const [created] = await recordCreations(async () => {
+      const model = (await load(taken, { engine: 'native', threads: 1 })) as NativeModel;
+      expect(model.delegatedNodes).toBe(3);
+      expect(model.refusedNodes).toEqual([]);
+      expect(model.delegateReason).toBeUndefined();
+      // 127 · 2 · (1/128 · 0.5) / (1/64) = 63.5, rounded away from zero.
+      expect(values(model)).toEqual(byHand.map((v) => 2 * v));
+    });
+    expect(created).toMatchObject({ excludeNodes: [], info: { attempts: 1, trials: 0, refusedNodes: [] } });
+  });
+
+  it('the search runs once per load: a pool’s later interpreters are told which nodes to keep from XNNPACK', async () => {
+    let pool: ModelPool | undefined;
+    const created = await recordCreations(async () => {
+      pool = (await load(refusedInTheMiddle, { engine: 'native', threads: 1, interpreters: 2 })) as ModelPool;
+      // Two runs at once need both interpreters.
+      const outputs = await Promise.all([pool.runAsync([input]), pool.runAsync([input])]);
+      for (const [output] of outputs) expect(Array.from(output!.data as Int8Array)).toEqual(byHand);
+    });
+    expect(pool?.interpretersCreated).toBe(2);
+    expect(pool?.delegateReason).toBe(NOTE);
+    const [first, second] = created;
+    // The first: a creation XNNPACK failed, then one that searched (each trial an XNNPACK runtime, no interpreter).
+    expect(first).toMatchObject({ excludeNodes: [], info: { attempts: 2, delegatedNodes: 2 } });
+    expect(first?.info.trials).toBeGreaterThan(0);
+    // The second: created once, with the first's finding.
+    expect(second).toMatchObject({ excludeNodes: [1], info: { attempts: 1, trials: 0, delegatedNodes: 2 } });
+  });
+
+  it('auto weighs the coverage: 2 of 3 nodes is under 90%, but LiteRT.js refuses the graph whole, so native serves it', async () => {
+    const model = await load(refusedInTheMiddle, { threads: 1 });
+    expect(model.engine).toBe('native');
+    expect(model.engineReason).toMatch(/^native: XNNPACK runs 2 of 3 nodes natively, and LiteRT.js cannot load it \(/);
+    expect(model.delegateReason).toBe(NOTE);
+    expect(values(model)).toEqual(byHand);
+  });
+
+  it('auto keeps native without asking LiteRT.js when XNNPACK still runs at least 90% of the nodes', async () => {
+    // Eight convolutions at requantization scale 1 ahead of the two above: 9 of 10 nodes on XNNPACK.
+    const chain = int8ConvChain([
+      ...Array.from({ length: 8 }, () => ({ weightScale: 1, outputScale: 1 })),
+      { weightScale: 1, outputScale: 1 / 512 },
+      { weightScale: 0.5, outputScale: 1 / 128 },
+    ]);
+    const model = await load(chain, { threads: 1 });
+    expect(model.engineReason).toBe('native: XNNPACK runs 9 of 10 nodes natively');
+    expect(model.delegateReason).toMatch(/^XNNPACK refused a node, .*: CONV_2D #8 \(requantization scale 512\)/);
+    expect(values(model)).toEqual(byHand);
+  });
+});
