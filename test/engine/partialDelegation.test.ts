@@ -4,6 +4,8 @@ import type { ModelPool } from '../../src/engine/ModelPool.js';
 import { getBinding, type RawModelInfo } from '../../src/engine/native/binding.js';
 import type { NativeModel } from '../../src/engine/native/NativeModel.js';
 import type { Model } from '../../src/engine/types.js';
+import { readModel } from '../../src/tflite/readModel.js';
+import { writeModel } from '../../src/tflite/writeModel.js';
 import { int8ConvChain } from '../helpers/tinyModels.js';
 
 /**
@@ -129,5 +131,24 @@ describe('partial delegation: XNNPACK runs what it can build, the built-in kerne
     expect(model.engineReason).toBe('native: XNNPACK runs 9 of 10 nodes natively');
     expect(model.delegateReason).toMatch(/^XNNPACK refused a node, .*: CONV_2D #8 \(requantization scale 512\)/);
     expect(values(model)).toEqual(byHand);
+  });
+
+  it('counts and keeps nodes of the main subgraph only, though TFLite prepares XNNPACK on every subgraph', async () => {
+    // A second subgraph (as control flow bodies are) of four convolutions XNNPACK takes, node #1 among them.
+    const model = readModel(refusedInTheMiddle).model;
+    const second = readModel(
+      int8ConvChain(Array.from({ length: 4 }, () => ({ weightScale: 1, outputScale: 1 }))),
+    ).model;
+    for (const tensor of second.subgraphs[0]!.tensors) if (tensor.buffer > 0) tensor.buffer += model.buffers.length;
+    model.buffers.push(...second.buffers);
+    model.subgraphs.push(second.subgraphs[0]!);
+    const twoSubgraphs = (await load(writeModel({ model, trailer: new Uint8Array(0) }), {
+      engine: 'native',
+      threads: 1,
+    })) as NativeModel;
+    expect(twoSubgraphs.nodes).toBe(3);
+    expect(twoSubgraphs.delegatedNodes).toBe(2);
+    expect(twoSubgraphs.refusedNodes.map((refused) => refused.node)).toEqual([1]);
+    expect(values(twoSubgraphs)).toEqual(byHand);
   });
 });

@@ -120,6 +120,13 @@ ObserverDelegate::~ObserverDelegate() = default;
 TfLiteStatus ObserverDelegate::Prepare(TfLiteContext* context, TfLiteDelegate* delegate) {
   ObserverDelegate* self = reinterpret_cast<Handle*>(delegate)->owner;
   self->context_ = context;
+  // TFLite prepares the delegate on each subgraph, the main one first. Node
+  // numbers (counted, excluded, searched) are the main subgraph's; XNNPACK
+  // takes the others (control flow bodies) whole or not at all.
+  if (self->primary_ == nullptr) self->primary_ = context;
+  if (context != self->primary_) {
+    return self->inner_prepare_ != nullptr ? self->inner_prepare_(context, delegate) : kTfLiteOk;
+  }
   TfLiteIntArray* plan = nullptr;
   if (context->GetExecutionPlan(context, &plan) == kTfLiteOk) self->nodes_before_ = plan->size;
   if (self->inner_prepare_ == nullptr) return kTfLiteOk;

@@ -89,6 +89,7 @@ class ObserverDelegate {
   bool search_ = false;
   std::string* errors_;
   TfLiteContext* context_ = nullptr;
+  TfLiteContext* primary_ = nullptr;
   int nodes_before_ = 0;
   int nodes_delegated_ = 0;
   bool inner_prepared_ = false;
