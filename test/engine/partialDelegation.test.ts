@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadModel } from '../../src/engine/loadModel.js';
 import type { ModelPool } from '../../src/engine/ModelPool.js';
 import { getBinding, type RawModelInfo } from '../../src/engine/native/binding.js';
 import type { NativeModel } from '../../src/engine/native/NativeModel.js';
 import type { Model } from '../../src/engine/types.js';
 import { readModel } from '../../src/tflite/readModel.js';
 import { writeModel } from '../../src/tflite/writeModel.js';
+import { trackedLoads } from '../helpers/engines.js';
 import { int8ConvChain } from '../helpers/tinyModels.js';
 
 /**
@@ -28,15 +28,8 @@ const NOTE =
   "XNNPACK refused a node, left to TFLite's built-in kernels while it runs the rest: CONV_2D #1 (requantization scale 512): " +
   "failed to create XNNPACK runtime; XNNPACK 2.9 needs a convolution's requantization scale (input × weight / output scale) in [2^-32, 256)";
 
-const models: Model[] = [];
-const load = async (...args: Parameters<typeof loadModel>): Promise<Model> => {
-  const model = await loadModel(...args);
-  models.push(model);
-  return model;
-};
-afterEach(() => {
-  for (const model of models.splice(0)) model.dispose();
-});
+const { load, disposeAll } = trackedLoads();
+afterEach(disposeAll);
 
 const values = (model: Model): number[] => Array.from(model.run([input])[0]!.data as Int8Array);
 
