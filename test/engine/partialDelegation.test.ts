@@ -1,12 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { toFloat16 } from '../../src/compress/toFloat16.js';
 import type { ModelPool } from '../../src/engine/ModelPool.js';
 import { getBinding, type RawModelInfo } from '../../src/engine/native/binding.js';
 import type { NativeModel } from '../../src/engine/native/NativeModel.js';
 import type { Model } from '../../src/engine/types.js';
+import {
+  ActivationFunctionType,
+  BuiltinOperator,
+  BuiltinOptions,
+  FullyConnectedOptionsT,
+} from '../../src/tflite/generated/schema_generated.js';
 import { readModel } from '../../src/tflite/readModel.js';
 import { writeModel } from '../../src/tflite/writeModel.js';
 import { trackedLoads } from '../helpers/engines.js';
-import { int8ConvChain } from '../helpers/tinyModels.js';
+import { floatBytes, graphModel, int8ConvChain } from '../helpers/tinyModels.js';
 
 /**
  * Three int8 convolutions, each multiplying by one: the second writes a
@@ -25,7 +32,7 @@ const refusedInTheMiddle = int8ConvChain([
 const input = Int8Array.of(1, 2, -3, 0, 5, -1, 127, -128, 0, 0, 0, 0, 3, 3, 3, 3);
 const byHand = [32, 32, -32, 0, 32, -32, 32, -32, 0, 0, 0, 0, 32, 32, 32, 32];
 const NOTE =
-  "XNNPACK refused a node, left to TFLite's built-in kernels while it runs the rest: CONV_2D #1 (requantization scale 512): " +
+  "XNNPACK left 1 node to TFLite's built-in kernels: CONV_2D #1 (requantization scale 512): " +
   "failed to create XNNPACK runtime; XNNPACK 2.9 needs a convolution's requantization scale (input × weight / output scale) in [2^-32, 256)";
 
 const { load, disposeAll } = trackedLoads();
@@ -122,7 +129,9 @@ describe('partial delegation: XNNPACK runs what it can build, the built-in kerne
     ]);
     const model = await load(chain, { threads: 1 });
     expect(model.engineReason).toBe('native: XNNPACK runs 9 of 10 nodes natively');
-    expect(model.delegateReason).toMatch(/^XNNPACK refused a node, .*: CONV_2D #8 \(requantization scale 512\)/);
+    expect(model.delegateReason).toMatch(
+      /^XNNPACK left 1 node to TFLite's built-in kernels: CONV_2D #8 \(requantization scale 512\)/,
+    );
     expect(values(model)).toEqual(byHand);
   });
 
@@ -143,5 +152,68 @@ describe('partial delegation: XNNPACK runs what it can build, the built-in kerne
     expect(twoSubgraphs.delegatedNodes).toBe(2);
     expect(twoSubgraphs.refusedNodes.map((refused) => refused.node)).toEqual([1]);
     expect(values(twoSubgraphs)).toEqual(byHand);
+  });
+
+  it('a node kept from XNNPACK still gets the float16 weights it shares: their DEQUANTIZE is kept from XNNPACK too', async () => {
+    // y = a + b, a = x·Wᵀ, b = a·Wᵀ, W stored as float16 behind one DEQUANTIZE that both read. XNNPACK
+    // unpacks such weights once at load and writes nothing at run time for the DEQUANTIZE.
+    const options = new FullyConnectedOptionsT();
+    options.fusedActivationFunction = ActivationFunctionType.NONE;
+    const fc = { type: BuiltinOptions.FullyConnectedOptions, value: options };
+    const file = readModel(
+      graphModel(
+        [
+          { name: 'x', shape: [1, 64] },
+          {
+            name: 'W',
+            shape: [64, 64],
+            data: floatBytes(Array.from({ length: 64 * 64 }, (_, i) => (i % 7) / 8 - 0.4)),
+          },
+          { name: 'a', shape: [1, 64] },
+          { name: 'b', shape: [1, 64] },
+          { name: 'y', shape: [1, 64] },
+        ],
+        [
+          { op: BuiltinOperator.FULLY_CONNECTED, inputs: ['x', 'W'], output: 'a', options: fc },
+          { op: BuiltinOperator.FULLY_CONNECTED, inputs: ['a', 'W'], output: 'b', options: fc },
+          { op: BuiltinOperator.ADD, inputs: ['a', 'b'], output: 'y' },
+        ],
+      ),
+    );
+    toFloat16(file.model);
+    const ops = file.model.subgraphs[0]!.operators.map((op) => file.model.operatorCodes[op.opcodeIndex]!.builtinCode);
+    expect(ops).toEqual([
+      BuiltinOperator.DEQUANTIZE,
+      BuiltinOperator.FULLY_CONNECTED,
+      BuiltinOperator.FULLY_CONNECTED,
+      BuiltinOperator.ADD,
+    ]);
+    const bytes = writeModel(file);
+    const x = new Uint8Array(Float32Array.from({ length: 64 }, (_, i) => Math.sin(i)).buffer);
+    const answer = (excludeNodes: number[], xnnpack = true) => {
+      const native = new (getBinding().NativeModel)(bytes, {
+        threads: 1,
+        xnnpack,
+        maxTensorBytes: 2 ** 30,
+        quiet: true,
+        excludeNodes,
+      });
+      try {
+        return { info: native.info(), y: Array.from(new Float32Array(native.run([x], false)[0]!.data)) };
+      } finally {
+        native.dispose();
+      }
+    };
+    const builtIn = answer([], false).y;
+    expect(builtIn.every(Number.isFinite)).toBe(true);
+    // Keeping the first FULLY_CONNECTED (node 1) from XNNPACK keeps the DEQUANTIZE (node 0) with it; the second
+    // FULLY_CONNECTED, whose weights are then no constant, stays on the built-in kernels as XNNPACK 2.9 wants.
+    const kept = answer([1]);
+    expect(kept.info.refusedNodes.map((refused) => refused.node)).toEqual([1, 0]);
+    expect(kept.info.refusedNodes[1]!.reason).toBe(
+      'it unpacks constant weights for node #1, which is kept from XNNPACK',
+    );
+    expect(kept.info.delegatedNodes).toBe(1);
+    for (const [i, value] of kept.y.entries()) expect(value).toBeCloseTo(builtIn[i]!, 4);
   });
 });

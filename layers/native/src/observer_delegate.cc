@@ -134,6 +134,7 @@ TfLiteStatus ObserverDelegate::Prepare(TfLiteContext* context, TfLiteDelegate* d
     const TfLiteStatus searched = self->Search(context);
     if (searched != kTfLiteOk) return searched;
   }
+  if (!self->excluded_.empty()) self->ExcludeStaticProducers(context);
   const TfLiteStatus status = self->PrepareInner(context);
   if (status != kTfLiteOk || context->GetExecutionPlan(context, &plan) != kTfLiteOk) return status;
   self->inner_prepared_ = true;
@@ -165,7 +166,6 @@ TfLiteStatus ObserverDelegate::Search(TfLiteContext* context) {
   if (status != kTfLiteOk || !probed_ || wanted_.empty() || kernel_.init == nullptr) return status;
   TakeErrors();
   Narrow(context, wanted_);
-  ExcludeStaticProducers(context);
   TakeErrors();
   return kTfLiteOk;
 }
@@ -211,9 +211,10 @@ void ObserverDelegate::Narrow(TfLiteContext* context, const std::vector<int>& no
 }
 
 // A node that only unpacks constant weights (a DEQUANTIZE of float16 ones)
-// is folded by XNNPACK into the nodes that read them. When such a reader is
-// kept from XNNPACK, the unpacking node must be too, or the weights the
-// reader needs would never be written.
+// is folded by XNNPACK into the nodes that read them: it writes nothing at
+// run time. When one reader is kept from XNNPACK and another is not (shared
+// weights), the unpacking node must be kept from it too, or the weights the
+// kept reader needs are never written.
 void ObserverDelegate::ExcludeStaticProducers(TfLiteContext* context) {
   TfLiteIntArray* plan = nullptr;
   if (context->GetExecutionPlan(context, &plan) != kTfLiteOk) return;

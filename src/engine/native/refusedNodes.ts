@@ -67,7 +67,7 @@ const nameRefusal = (file: ModelFile, { node, reason }: { node: number; reason: 
   };
 };
 
-/** One sentence: which nodes XNNPACK refused, grouped by what it said, and why when the file tells. */
+/** One sentence: which nodes were kept from XNNPACK, grouped by what it said, and why when the file tells. */
 const refusalNote = (refused: readonly RefusedNode[]): string => {
   const byReason = new Map<string, RefusedNode[]>();
   for (const node of refused) byReason.set(node.reason, [...(byReason.get(node.reason) ?? []), node]);
@@ -81,11 +81,11 @@ const refusalNote = (refused: readonly RefusedNode[]): string => {
     const more = nodes.length > LISTED ? ` and ${nodes.length - LISTED} more` : '';
     return `${named.join(', ')}${more}: ${reason}`;
   });
-  const what = refused.length === 1 ? 'a node' : `${refused.length} nodes`;
+  const what = refused.length === 1 ? '1 node' : `${refused.length} nodes`;
   const range = refused.some((n) => n.requantizationScale !== undefined)
     ? "; XNNPACK 2.9 needs a convolution's requantization scale (input × weight / output scale) in [2^-32, 256)"
     : '';
-  return `XNNPACK refused ${what}, left to TFLite's built-in kernels while it runs the rest: ${groups.join('; ')}${range}`;
+  return `XNNPACK left ${what} to TFLite's built-in kernels: ${groups.join('; ')}${range}`;
 };
 
 /** The exclusions handed to the addon, which trusts them: operator indices of the main subgraph, sorted. */
