@@ -82,6 +82,8 @@ interface EngineCheck {
   readonly reason?: string;
   readonly delegatedNodes?: number;
   readonly totalNodes?: number;
+  /** Natively: why XNNPACK is off, or which nodes it refused. */
+  readonly delegateReason?: string;
 }
 
 const tryEngine = async (bytes: Uint8Array, engine: EngineName): Promise<EngineCheck> => {
@@ -89,7 +91,12 @@ const tryEngine = async (bytes: Uint8Array, engine: EngineName): Promise<EngineC
     const model = await loadModel(bytes, { engine, threads: 1 });
     model.dispose();
     return engine === 'native'
-      ? { ok: true, delegatedNodes: model.delegatedNodes, totalNodes: model.nodes }
+      ? {
+          ok: true,
+          delegatedNodes: model.delegatedNodes,
+          totalNodes: model.nodes,
+          ...(model.delegateReason && { delegateReason: model.delegateReason }),
+        }
       : engine === 'ort'
         ? { ok: true, reason: model.engineReason ?? '', totalNodes: model.nodes }
         : { ok: true };

@@ -8,6 +8,7 @@ import { chooseEngine } from './chooseEngine.js';
 import { ModelPool } from './ModelPool.js';
 import { getBinding } from './native/binding.js';
 import { NativeModel } from './native/NativeModel.js';
+import { checkedExclusions, nameRefusal, type RefusedNode } from './native/refusedNodes.js';
 import { checkTensorBudget } from './tensorBudget.js';
 import { resolveThreads } from './threads.js';
 import type { EngineChoice, LoadOptions, Model } from './types.js';
@@ -30,16 +31,30 @@ const resizeBlocker = (file: ModelFile): string | undefined =>
     ? 'it densifies sparse weights (DENSIFY), which TFLite 2.9 cannot re-prepare at a new shape'
     : undefined;
 
-const loadNative = (bytes: Uint8Array, file: ModelFile, options: LoadOptions): NativeModel => {
+/**
+ * A native interpreter. `refused`: the nodes an earlier interpreter of this
+ * model found XNNPACK refuses, kept from it at once instead of searched for
+ * again (a pool's later interpreters).
+ */
+const loadNative = (
+  bytes: Uint8Array,
+  file: ModelFile,
+  options: LoadOptions,
+  refused: readonly RefusedNode[] = [],
+): NativeModel => {
   const binding = getBinding();
-  const blocker = resizeBlocker(file);
   const native = new binding.NativeModel(bytes, {
     threads: resolveThreads(options.threads),
     xnnpack: options.xnnpack ?? true,
     maxTensorBytes: options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES,
     quiet: !nativeLogs.verbose,
+    excludeNodes: checkedExclusions(file, refused),
   });
-  return new NativeModel(native, blocker);
+  return new NativeModel(native, {
+    resizeBlocker: resizeBlocker(file),
+    nameRefusal: (raw) => nameRefusal(file, raw),
+    inherited: refused,
+  });
 };
 
 const readSource = async (source: Uint8Array | string): Promise<Uint8Array> => {
@@ -91,7 +106,8 @@ const loadEngine = async (
   }
   const pooled = (first: NativeModel): Model => {
     const size = options.interpreters ?? 1;
-    return size > 1 ? new ModelPool(first, () => loadNative(bytes, file, options), size) : first;
+    // What the first interpreter found XNNPACK refuses, the others are told.
+    return size > 1 ? new ModelPool(first, () => loadNative(bytes, file, options, first.refusedNodes), size) : first;
   };
   if (engine === 'wasm') return { model: await WasmModel.load(bytes, { file }), file };
   if (engine === 'native') return { model: pooled(loadNative(bytes, file, options)), file };

@@ -62,7 +62,10 @@ interface RunOptions<T> {
 interface Model {
   readonly engine: EngineName;
   readonly delegate: DelegateName;
-  /** Why the delegate is `none`. */
+  /**
+   * Why the delegate is `none`; or, when it is `xnnpack` but refused some
+   * nodes, which ones it left to TFLite's built-in kernels and why.
+   */
   readonly delegateReason?: string;
   /** Why `auto` chose WASM. */
   readonly fallbackReason?: string;

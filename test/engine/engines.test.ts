@@ -2,22 +2,15 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/engine/loadModel.js';
 import { syntheticInputs } from '../../src/engine/syntheticInputs.js';
-import type { Model } from '../../src/engine/types.js';
 import { ModelLoadError } from '../../src/errors.js';
 import { readModel } from '../../src/tflite/readModel.js';
 import { writeModel } from '../../src/tflite/writeModel.js';
 import { maxRelativeError } from '../helpers/compare.js';
+import { trackedLoads } from '../helpers/engines.js';
 import { mediapipe } from '../helpers/models.js';
 
-const loaded: Model[] = [];
-const load = async (...args: Parameters<typeof loadModel>): Promise<Model> => {
-  const model = await loadModel(...args);
-  loaded.push(model);
-  return model;
-};
-afterAll(() => {
-  for (const model of loaded) model.dispose();
-});
+const { load, disposeAll } = trackedLoads();
+afterAll(disposeAll);
 
 describe('native and WASM engines', () => {
   it.each([

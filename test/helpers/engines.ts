@@ -1,6 +1,25 @@
 import { expect } from 'vitest';
 import { loadModel } from '../../src/engine/loadModel.js';
 import { syntheticInputs } from '../../src/engine/syntheticInputs.js';
+import type { Model } from '../../src/engine/types.js';
+
+/** loadModel that remembers what it loaded, for `disposeAll` in an afterEach or afterAll. */
+const trackedLoads = (): {
+  load: (...args: Parameters<typeof loadModel>) => Promise<Model>;
+  disposeAll: () => void;
+} => {
+  const loaded: Model[] = [];
+  return {
+    load: async (...args) => {
+      const model = await loadModel(...args);
+      loaded.push(model);
+      return model;
+    },
+    disposeAll: () => {
+      for (const model of loaded.splice(0)) model.dispose();
+    },
+  };
+};
 
 /**
  * The file loads and runs on both engines with finite outputs; on the native
@@ -26,4 +45,4 @@ const runsOnBothEngines = async (bytes: Uint8Array, delegatedShare = 0): Promise
   }
 };
 
-export { runsOnBothEngines };
+export { runsOnBothEngines, trackedLoads };

@@ -3,10 +3,12 @@ import {
   AddOptionsT,
   BuiltinOperator,
   BuiltinOptions,
+  Conv2DOptionsT,
   FullyConnectedOptionsT,
   ModelT,
   OperatorCodeT,
   OperatorT,
+  Padding,
   QuantizationParametersT,
   ReducerOptionsT,
   SubGraphT,
@@ -283,12 +285,67 @@ const fixedAnswerModel = (
   );
 };
 
+/**
+ * A chain of int8 1x1 convolutions over a [1, 4, 4, 1] int8 input of scale 1
+ * (zero points 0, no bias): each multiplies by one (a weight of 1 / its
+ * `weightScale`, quantized) and writes a tensor of scale `outputScale`. Its
+ * requantization scale, input scale × weight scale / output scale, is what
+ * XNNPACK 2.9 refuses outside [2^-32, 256): at 512 it builds no runtime for
+ * that convolution, which TFLite's built-in kernels run.
+ */
+const int8ConvChain = (
+  layers: readonly { readonly weightScale: number; readonly outputScale: number }[],
+): Uint8Array => {
+  const options = new Conv2DOptionsT();
+  options.padding = Padding.SAME;
+  options.strideW = 1;
+  options.strideH = 1;
+  options.dilationWFactor = 1;
+  options.dilationHFactor = 1;
+  options.fusedActivationFunction = ActivationFunctionType.NONE;
+  const scales = [1, ...layers.map((layer) => layer.outputScale)];
+  return graphModel(
+    [
+      { name: 'x', shape: [1, 4, 4, 1], type: TensorType.INT8, quantization: { scale: [1], zeroPoint: [0] } },
+      ...layers.flatMap((layer, i) => [
+        {
+          name: `w${i}`,
+          shape: [1, 1, 1, 1],
+          type: TensorType.INT8,
+          quantization: { scale: [layer.weightScale], zeroPoint: [0] },
+          data: new Uint8Array(Int8Array.of(Math.round(1 / layer.weightScale)).buffer),
+        },
+        {
+          name: `b${i}`,
+          shape: [1],
+          type: TensorType.INT32,
+          quantization: { scale: [scales[i]! * layer.weightScale], zeroPoint: [0] },
+          data: int32Bytes([0]),
+        },
+        {
+          name: `y${i}`,
+          shape: [1, 4, 4, 1],
+          type: TensorType.INT8,
+          quantization: { scale: [layer.outputScale], zeroPoint: [0] },
+        },
+      ]),
+    ],
+    layers.map((_, i) => ({
+      op: BuiltinOperator.CONV_2D,
+      inputs: [i === 0 ? 'x' : `y${i - 1}`, `w${i}`, `b${i}`],
+      output: `y${i}`,
+      options: { type: BuiltinOptions.Conv2DOptions, value: options },
+    })),
+  );
+};
+
 export {
   fixedAnswerModel,
   fixedReshapeModel,
   floatBytes,
   fullyConnectedModel,
   graphModel,
+  int8ConvChain,
   int32Bytes,
   quantizedAddModel,
   singleOpModel,

@@ -32,47 +32,6 @@ const char* ErrorCodeName(ErrorCode code) {
   return "ERR_TFLITE";
 }
 
-// A delegate installed on every interpreter. It wraps XNNPACK when there is
-// one, and otherwise takes no nodes. Its Prepare is the C API's only window
-// onto the interpreter's context: it tells how many nodes XNNPACK took, and
-// keeps the context so that tensor sizes can be checked after allocation.
-// The copy of XNNPACK's struct keeps its data_ and callbacks, so XNNPACK
-// sees the wrapper as itself.
-struct Interpreter::ObserverDelegate {
-  TfLiteDelegate base;
-  TfLiteStatus (*inner_prepare)(TfLiteContext*, TfLiteDelegate*) = nullptr;
-  TfLiteContext* context = nullptr;
-  int nodes_before = 0;
-  int nodes_delegated = 0;
-
-  explicit ObserverDelegate(const TfLiteDelegate* inner) {
-    base = inner != nullptr ? *inner : TfLiteDelegateCreate();
-    inner_prepare = inner != nullptr ? inner->Prepare : nullptr;
-    base.Prepare = &ObserverDelegate::Prepare;
-  }
-
-  static TfLiteStatus Prepare(TfLiteContext* context, TfLiteDelegate* delegate) {
-    auto* self = reinterpret_cast<ObserverDelegate*>(delegate);
-    self->context = context;
-    TfLiteIntArray* plan = nullptr;
-    if (context->GetExecutionPlan(context, &plan) == kTfLiteOk) self->nodes_before = plan->size;
-    if (self->inner_prepare == nullptr) return kTfLiteOk;
-    const TfLiteStatus status = self->inner_prepare(context, delegate);
-    if (status != kTfLiteOk || context->GetExecutionPlan(context, &plan) != kTfLiteOk) return status;
-    int delegate_nodes = 0;
-    for (int i = 0; i < plan->size; ++i) {
-      TfLiteNode* node = nullptr;
-      TfLiteRegistration* registration = nullptr;
-      if (context->GetNodeAndRegistration(context, plan->data[i], &node, &registration) == kTfLiteOk &&
-          node->delegate == delegate) {
-        ++delegate_nodes;
-      }
-    }
-    self->nodes_delegated = self->nodes_before - (plan->size - delegate_nodes);
-    return status;
-  }
-};
-
 void Interpreter::Report(void* user_data, const char* format, va_list args) {
   auto* self = static_cast<Interpreter*>(user_data);
   char line[1024];
@@ -148,28 +107,48 @@ std::unique_ptr<Interpreter> Interpreter::Create(const uint8_t* data, size_t siz
     }
   }
 
-  auto create = [&](TfLiteDelegate* inner) {
-    self->observer_ = std::make_unique<ObserverDelegate>(inner);
+  auto create = [&](TfLiteDelegate* inner, bool search) {
+    if (self->observer_ != nullptr) self->trials_ += self->observer_->trials();
+    ++self->attempts_;
+    self->observer_ = std::make_unique<ObserverDelegate>(inner, options.exclude_nodes, search, &self->errors_);
     if (self->options_ != nullptr) TfLiteInterpreterOptionsDelete(self->options_);
     self->options_ = TfLiteInterpreterOptionsCreate();
     TfLiteInterpreterOptionsSetNumThreads(self->options_, options.threads);
     TfLiteInterpreterOptionsSetErrorReporter(self->options_, &Interpreter::Report, self.get());
-    TfLiteInterpreterOptionsAddDelegate(self->options_, &self->observer_->base);
+    TfLiteInterpreterOptionsAddDelegate(self->options_, self->observer_->delegate());
     self->interpreter_ = TfLiteInterpreterCreate(self->model_, self->options_);
   };
-  create(self->xnnpack_);
+  create(self->xnnpack_, false);
   if (self->interpreter_ == nullptr && self->xnnpack_ != nullptr) {
-    // Never fail a load because of the delegate: retry on the built-in kernels.
-    self->delegate_reason_ = "XNNPACK delegate could not be applied: " + self->TakeErrors();
-    create(nullptr);
+    const std::string refused = self->TakeErrors();
+    // XNNPACK took the graph and then could not build a runtime for part of
+    // it: keep the nodes it refuses on the built-in kernels, and it the rest.
+    // Only graphs it refused pay for the search; a model that cannot load at
+    // all (a custom op TFLite lacks) never reached XNNPACK.
+    const bool search = self->observer_->inner_prepared();
+    if (search) create(self->xnnpack_, true);
+    if (self->interpreter_ == nullptr) {
+      // Never fail a load because of the delegate: retry on the built-in kernels.
+      self->delegate_reason_ = "XNNPACK delegate could not be applied: " + refused;
+      if (search) {
+        self->delegate_reason_ += "; nor without the nodes it refuses one by one: " + self->TakeErrors();
+      }
+      create(nullptr, false);
+    } else {
+      self->delegate_ = "xnnpack";
+    }
   } else if (self->xnnpack_ != nullptr) {
     self->delegate_ = "xnnpack";
   }
   if (self->interpreter_ == nullptr) {
     throw EngineError(ErrorCode::kCreateFailed, "the TFLite interpreter could not be created: " + self->TakeErrors());
   }
-  self->node_count_ = self->observer_->nodes_before;
-  self->delegated_node_count_ = self->delegate_ == "xnnpack" ? self->observer_->nodes_delegated : 0;
+  self->trials_ += self->observer_->trials();
+  self->node_count_ = self->observer_->nodes_before();
+  if (self->delegate_ == "xnnpack") {
+    self->delegated_node_count_ = self->observer_->nodes_delegated();
+    self->refused_nodes_ = self->observer_->refused();
+  }
   self->AllocateAndCheck(ErrorCode::kAllocateFailed);
   return self;
 }
@@ -180,7 +159,7 @@ void Interpreter::AllocateAndCheck(ErrorCode code) {
                                                          : "tensor allocation failed: ";
     throw EngineError(code, what + TakeErrors());
   }
-  const TfLiteContext* context = observer_->context;
+  const TfLiteContext* context = observer_->context();
   if (context == nullptr) return;
   double total = 0;
   for (size_t i = 0; i < context->tensors_size; ++i) {

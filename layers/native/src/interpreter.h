@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "observer_delegate.h"
 #include "tensorflow/lite/c/c_api.h"
 
 namespace tfls {
@@ -41,6 +42,9 @@ struct InterpreterOptions {
   // /dev/null for the duration of Create. Its errors still reach the caller
   // through the error reporter.
   bool quiet = true;
+  // Nodes (operator indices of the main subgraph, sorted) to keep from
+  // XNNPACK: what an earlier interpreter of the same model found it refuses.
+  std::vector<int> exclude_nodes;
 };
 
 struct Quantization {
@@ -86,6 +90,13 @@ class Interpreter {
   int threads() const { return threads_; }
   int node_count() const { return node_count_; }
   int delegated_node_count() const { return delegated_node_count_; }
+  // Nodes kept from XNNPACK because it refused them (empty unless the
+  // delegate is "xnnpack" and some were), with what it said.
+  const std::vector<RefusedNode>& refused_nodes() const { return refused_nodes_; }
+  // What the load cost: TfLiteInterpreterCreate calls, and XNNPACK runtimes
+  // built to find the nodes it refuses (0 and 0 past a first creation that worked).
+  int attempts() const { return attempts_; }
+  int trials() const { return trials_; }
 
   // Resizes every input, then allocates once (inputs may have to agree).
   void ResizeInputs(const std::vector<std::vector<int32_t>>& shapes);
@@ -104,7 +115,6 @@ class Interpreter {
   TfLiteInterpreterOptions* options_ = nullptr;
   TfLiteInterpreter* interpreter_ = nullptr;
   void AllocateAndCheck(ErrorCode code);
-  struct ObserverDelegate;
   std::unique_ptr<ObserverDelegate> observer_;
   double max_tensor_bytes_ = 0;
   TfLiteDelegate* xnnpack_ = nullptr;
@@ -114,6 +124,9 @@ class Interpreter {
   int threads_ = 1;
   int node_count_ = 0;
   int delegated_node_count_ = 0;
+  std::vector<RefusedNode> refused_nodes_;
+  int attempts_ = 0;
+  int trials_ = 0;
 };
 
 }  // namespace tfls

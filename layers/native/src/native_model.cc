@@ -53,7 +53,8 @@ Napi::Function NativeModel::Define(Napi::Env env) {
                       InstanceMethod<&NativeModel::Dispose>("dispose")});
 }
 
-// new NativeModel(bytes: Uint8Array, {threads: number, xnnpack: boolean, maxTensorBytes: number, quiet: boolean})
+// new NativeModel(bytes: Uint8Array, {threads: number, xnnpack: boolean, maxTensorBytes: number, quiet: boolean,
+//                 excludeNodes: number[]})
 NativeModel::NativeModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeModel>(info) {
   Napi::Env env = info.Env();
   auto bytes = info[0].As<Napi::Uint8Array>();
@@ -63,6 +64,10 @@ NativeModel::NativeModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
   options.use_xnnpack = js_options.Get("xnnpack").As<Napi::Boolean>().Value();
   options.max_tensor_bytes = js_options.Get("maxTensorBytes").As<Napi::Number>().DoubleValue();
   options.quiet = js_options.Get("quiet").As<Napi::Boolean>().Value();
+  auto exclude = js_options.Get("excludeNodes").As<Napi::Array>();
+  for (uint32_t i = 0; i < exclude.Length(); ++i) {
+    options.exclude_nodes.push_back(exclude.Get(i).As<Napi::Number>().Int32Value());
+  }
   try {
     interpreter_ = Interpreter::Create(bytes.Data(), bytes.ByteLength(), options);
   } catch (const EngineError& error) {
@@ -101,6 +106,17 @@ Napi::Value NativeModel::Info(const Napi::CallbackInfo& info) {
   out.Set("threads", interpreter_->threads());
   out.Set("nodes", interpreter_->node_count());
   out.Set("delegatedNodes", interpreter_->delegated_node_count());
+  const std::vector<RefusedNode>& refused = interpreter_->refused_nodes();
+  Napi::Array refused_nodes = Napi::Array::New(env, refused.size());
+  for (size_t i = 0; i < refused.size(); ++i) {
+    Napi::Object node = Napi::Object::New(env);
+    node.Set("node", refused[i].node);
+    node.Set("reason", refused[i].reason);
+    refused_nodes.Set(i, node);
+  }
+  out.Set("refusedNodes", refused_nodes);
+  out.Set("attempts", interpreter_->attempts());
+  out.Set("trials", interpreter_->trials());
   out.Set("tfliteVersion", TfLiteVersion());
   return out;
 }

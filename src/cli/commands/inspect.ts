@@ -83,7 +83,7 @@ defaults, and where each setting came from.
       [
         'native',
         report.engines.native.ok
-          ? `loads, XNNPACK runs ${report.engines.native.delegatedNodes} of ${report.engines.native.totalNodes} nodes`
+          ? `loads, XNNPACK runs ${report.engines.native.delegatedNodes} of ${report.engines.native.totalNodes} nodes${report.engines.native.delegateReason ? ` (${report.engines.native.delegateReason})` : ''}`
           : `fails: ${report.engines.native.reason}`,
       ],
       ['wasm', report.engines.wasm.ok ? 'loads' : `fails: ${report.engines.wasm.reason}`],

@@ -5,6 +5,16 @@ import { prepareInputs } from '../prepareInputs.js';
 import { toTensor, toTensorInfo } from '../tensorInfo.js';
 import type { DelegateName, Inputs, Model, RunOptions, Tensor, TensorInfo } from '../types.js';
 import type { RawNativeModel, RawOutput } from './binding.js';
+import { type RefusedNode, refusalNote } from './refusedNodes.js';
+
+interface NativeModelOptions {
+  /** Why this model must not be resized, when it must not. */
+  readonly resizeBlocker?: string;
+  /** Names a refusal the addon reports (the operator's name from the file). */
+  readonly nameRefusal: (raw: { node: number; reason: string }) => RefusedNode;
+  /** Refusals an earlier interpreter of the same model found, whose words are kept. */
+  readonly inherited?: readonly RefusedNode[];
+}
 
 /**
  * A model on the native TFLite runtime (C API + XNNPACK). Inputs are checked
@@ -26,11 +36,18 @@ class NativeModel implements Model {
   public engineReason?: string;
   public readonly delegatedNodes: number;
   /**
-   * XNNPACK started but refused this graph (TFLite 2.9 drops the whole
-   * delegate when one node fails), as opposed to being off by option or on
-   * a CPU it cannot start on: a fact about the model, which `auto` weighs.
+   * XNNPACK started but refused this graph, even without the nodes it
+   * refuses one by one (TFLite 2.9 drops the whole delegate when one node
+   * fails), as opposed to being off by option or on a CPU it cannot start
+   * on: a fact about the model, which `auto` weighs.
    */
   public readonly delegateRefusedGraph: boolean;
+  /**
+   * Nodes kept from XNNPACK on TFLite's built-in kernels because XNNPACK
+   * refused them, while it runs the rest (partial delegation); empty when it
+   * took all it supports, or none. `delegateReason` says the same in words.
+   */
+  public readonly refusedNodes: readonly RefusedNode[];
   readonly #inputs: readonly TensorInfo[];
   readonly #outputs: readonly TensorInfo[];
   /** The interpreter's current batch and output shapes. */
@@ -44,13 +61,18 @@ class NativeModel implements Model {
   #disposed = false;
   readonly #resizeBlocker: string | undefined;
 
-  /** `resizeBlocker`: why this model must not be resized, when it must not. */
-  public constructor(native: RawNativeModel, resizeBlocker?: string) {
+  public constructor(native: RawNativeModel, options: NativeModelOptions) {
     this.#native = native;
-    this.#resizeBlocker = resizeBlocker;
+    this.#resizeBlocker = options.resizeBlocker;
     const info = native.info();
     this.delegate = info.delegate;
+    const inherited = new Map(options.inherited?.map((refused) => [refused.node, refused]));
+    this.refusedNodes =
+      info.delegate === 'xnnpack'
+        ? info.refusedNodes.map((raw) => inherited.get(raw.node) ?? options.nameRefusal(raw))
+        : [];
     if (info.delegate === 'none') this.delegateReason = info.delegateReason;
+    else if (this.refusedNodes.length > 0) this.delegateReason = refusalNote(this.refusedNodes);
     // The addon's wording for a delegate that was created and then failed to apply (interpreter.cc).
     this.delegateRefusedGraph =
       info.delegate === 'none' && (info.delegateReason ?? '').startsWith('XNNPACK delegate could not be applied');

@@ -31,6 +31,11 @@ interface RawModelInfo {
   threads: number;
   nodes: number;
   delegatedNodes: number;
+  /** Nodes kept from XNNPACK, on the built-in kernels, because it refused them; with what it said. */
+  refusedNodes: { node: number; reason: string }[];
+  /** What the load cost: interpreter creations, and XNNPACK runtimes built to find the refused nodes. */
+  attempts: number;
+  trials: number;
   tfliteVersion: string;
 }
 
@@ -50,7 +55,14 @@ interface RawNativeModel {
 interface Binding {
   NativeModel: new (
     bytes: Uint8Array,
-    options: { threads: number; xnnpack: boolean; maxTensorBytes: number; quiet: boolean },
+    options: {
+      threads: number;
+      xnnpack: boolean;
+      maxTensorBytes: number;
+      quiet: boolean;
+      /** Operator indices of the main subgraph to keep from XNNPACK, sorted, each checked against the file. */
+      excludeNodes: number[];
+    },
   ) => RawNativeModel;
   setErrorFactory(factory: (code: string, message: string) => Error): void;
   tfliteVersion(): string;
