@@ -36,8 +36,11 @@ const names = readdirSync(join(root, 'functions'), { withFileTypes: true })
 
 for (const name of names) {
   const outdir = join(root, 'dist', 'functions', name);
+  // index.ts is the handler; any other .ts beside it is an entry of its own (ingest's check.ts,
+  // the process an upload's checks run in).
+  const entries = readdirSync(join(root, 'functions', name)).filter((file) => file.endsWith('.ts'));
   const { outputFiles } = await build({
-    entryPoints: { index: join(root, 'functions', name, 'index.ts') },
+    entryPoints: Object.fromEntries(entries.map((file) => [file.slice(0, -3), join(root, 'functions', name, file)])),
     outdir,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
@@ -72,5 +75,7 @@ for (const name of names) {
   for (const file of existsSync(chunks) ? readdirSync(chunks) : [])
     if (!written.has(join(chunks, file))) rmSync(join(chunks, file));
   const files = outputFiles.filter((file) => file.path.endsWith('.mjs'));
-  console.log(`bundled ${relative(root, outdir)}/ (index.mjs and ${files.length - 1} chunks)`);
+  console.log(
+    `bundled ${relative(root, outdir)}/ (${entries.map((file) => `${file.slice(0, -3)}.mjs`).join(', ')} and ${files.length - entries.length} chunks)`,
+  );
 }

@@ -4,4 +4,7 @@
 import { createIngestHandler } from '../../src/pipeline/ingest/createIngestHandler.js';
 import { loadIngestConfig } from '../../src/pipeline/ingest/ingestConfig.js';
 
-export const handler = createIngestHandler(loadIngestConfig());
+// check.mjs is bundled beside this file (scripts/bundle.mjs: every .ts of functions/ingest).
+export const handler = createIngestHandler(loadIngestConfig(), {
+  checks: { file: new URL('./check.mjs', import.meta.url) },
+});

@@ -164,12 +164,14 @@ const subgraphsModel = (subgraphs: readonly SubgraphSpec[]): Uint8Array => {
 };
 
 /**
- * A WHILE loop counting x up to 10 (x < 10, x + 1), with the subgraphs its
+ * A WHILE loop counting x up to 10 (x < 10, x + step), with the subgraphs its
  * options name: 1 is the condition and 2 the body as a converter writes
  * them; another cond or body (0, the model itself) makes the loops the
  * hostile probe found, which TFLite 2.9 recurses through until it crashes.
+ * A step of 0 is a loop no validation can tell from a good one, and that
+ * never ends.
  */
-const whileModel = (cond = 1, body = 2): Uint8Array => {
+const whileModel = (cond = 1, body = 2, step = 1): Uint8Array => {
   const loop = new WhileOptionsT();
   loop.condSubgraphIndex = cond;
   loop.bodySubgraphIndex = body;
@@ -199,7 +201,7 @@ const whileModel = (cond = 1, body = 2): Uint8Array => {
     {
       tensors: [
         { name: 'b', shape: [1] },
-        { name: 'one', shape: [1], data: floatBytes([1]) },
+        { name: 'one', shape: [1], data: floatBytes([step]) },
         { name: 'next', shape: [1] },
       ],
       ops: [{ op: BuiltinOperator.ADD, inputs: ['b', 'one'], output: 'next' }],

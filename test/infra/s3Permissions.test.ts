@@ -10,6 +10,7 @@ import { type BatchInvocationResult, createBatchHandler } from '../../src/pipeli
 import { createIngestHandler, type IngestResult } from '../../src/pipeline/ingest/createIngestHandler.js';
 import { loadIngestConfig } from '../../src/pipeline/ingest/ingestConfig.js';
 import { localContext } from '../../src/server/toApiGatewayEvent.js';
+import { ingestIsolation } from '../helpers/ingestIsolation.js';
 import { type LocalS3, startS3 } from '../helpers/s3.js';
 import { batchOperationsEvent, s3Event } from '../helpers/s3Events.js';
 import { asFunction, roleStatements, s3Calls, ungranted } from '../helpers/s3Grants.js';
@@ -35,7 +36,7 @@ beforeAll(async () => {
 
   await s3.put(BUCKET, 'uploads/face.json', JSON.stringify({ task: 'face-detection' }));
   const etag = await s3.put(BUCKET, 'uploads/face.tflite', FACE);
-  const ingest = createIngestHandler(loadIngestConfig(repository));
+  const ingest = createIngestHandler(loadIngestConfig(repository), ingestIsolation);
   const event = s3Event(BUCKET, [{ key: 'uploads/face.tflite', size: FACE.length, etag, versionId: 'v-upload-1' }]);
   const published = (await asFunction('ingest', () => ingest(event as never, localContext('ingest')))) as IngestResult;
   expect(published.outcomes).toEqual([{ status: 'published', name: 'face', version: 1 }]);

@@ -6,14 +6,17 @@ import { ObjectStore } from '../../src/aws/objectStore.js';
 import { createIngestHandler, type IngestResult } from '../../src/pipeline/ingest/createIngestHandler.js';
 import { loadIngestConfig } from '../../src/pipeline/ingest/ingestConfig.js';
 import { localContext } from '../../src/server/toApiGatewayEvent.js';
+import { BuiltinOperator } from '../../src/tflite/generated/schema_generated.js';
 import { readModel } from '../../src/tflite/readModel.js';
 import { writeModel } from '../../src/tflite/writeModel.js';
+import { ingestIsolation } from '../helpers/ingestIsolation.js';
 import { mediapipe } from '../helpers/models.js';
 import { mutateModel, optionsOf } from '../helpers/mutate.js';
 import { type LocalS3, startS3 } from '../helpers/s3.js';
 import { s3Event } from '../helpers/s3Events.js';
 import { asFunction, itSentOnlyGrantedRequests } from '../helpers/s3Grants.js';
 import { call, startServer, type TestServer } from '../helpers/server.js';
+import { graphModel, whileModel } from '../helpers/tinyModels.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: report.json is arbitrary JSON; the assertions check its shape.
 type Report = Record<string, any>;
@@ -39,7 +42,10 @@ beforeEach(() => {
 });
 
 const ingestHandler = (env: Record<string, string> = {}) =>
-  createIngestHandler(loadIngestConfig({ MODEL_REPOSITORY: `s3://${bucket}/models`, TFLITE_NUM_THREADS: '1', ...env }));
+  createIngestHandler(
+    loadIngestConfig({ MODEL_REPOSITORY: `s3://${bucket}/models`, TFLITE_NUM_THREADS: '1', ...env }),
+    ingestIsolation,
+  );
 
 /** Puts an object and returns the notification S3 would send for it. */
 const upload = async (key: string, body: Uint8Array | string) => {
@@ -287,6 +293,49 @@ describe('ingest: rejections', () => {
       status: 'published',
       version: 1,
     });
+  });
+
+  it('a model whose checks never end, or take memory without bound, is rejected from its own process; the claim is given back', async () => {
+    const handler = ingestHandler({ INGEST_CHECK_TIMEOUT_SECONDS: '3', INGEST_CHECK_MEMORY_MB: '400' });
+    // A WHILE that never ends: valid in every field, so only running it tells.
+    const endless = await invoke(handler, await upload('uploads/loop.tflite', whileModel(1, 2, 0)));
+    expect(endless.outcomes).toEqual([
+      {
+        status: 'rejected',
+        name: 'loop',
+        stage: expect.any(String),
+        error: expect.stringMatching(
+          /^the model's checks did not finish within 3 s while (load|smoke); nothing was published$/,
+        ),
+      },
+    ]);
+    expect(await store.getJson('uploads/loop.error.json')).toMatchObject({
+      details: { containment: 'timeout', upload: 'uploads/loop.tflite' },
+    });
+    // 800 MB of tensors: within the engine's 1 GiB budget, over this function's 400 MB for checks.
+    const big = graphModel(
+      [
+        { name: 'x', shape: [1, 100_000_000] },
+        { name: 'y', shape: [1, 100_000_000] },
+      ],
+      [{ op: BuiltinOperator.ADD, inputs: ['x', 'x'], output: 'y' }],
+    );
+    const hungry = await invoke(handler, await upload('uploads/big.tflite', big));
+    expect(hungry.outcomes).toEqual([
+      {
+        status: 'rejected',
+        name: 'big',
+        stage: 'load',
+        error: expect.stringMatching(/^the model's checks used over 400 MB while load; nothing was published$/),
+      },
+    ]);
+    // This invocation lived to write both error files, nothing is published, and the claims are back:
+    // the next good upload of the same name is version 1.
+    expect(await versions('loop')).toEqual([]);
+    await s3.put(bucket, 'uploads/loop.json', JSON.stringify({ task: 'face-detection' }));
+    const good = await invoke(handler, await upload('uploads/loop.tflite', FACE));
+    expect(good.outcomes).toEqual([{ status: 'published', name: 'loop', version: 1 }]);
+    expect(await store.exists('uploads/loop.error.json')).toBe(false);
   });
 
   it('keys that are not uploads/<name>.tflite are skipped, including its own error files', async () => {

@@ -8,7 +8,7 @@ import { resolveManifest } from '../../manifest/resolveManifest.js';
 import { parseInferRequest } from '../../protocols/kserve.js';
 import { readModel } from '../../tflite/readModel.js';
 import { type IngestPolicy, manifestOf } from './policy.js';
-import { IngestRejection } from './rejection.js';
+import { IngestRejection, type IngestStage } from './rejection.js';
 
 /** What the checks found, for report.json. */
 interface ModelChecks {
@@ -41,13 +41,20 @@ const reason = (error: unknown): string => oneLine(error instanceof Error ? erro
  * interpreter (native, else WASM with the reason), model.json against the
  * model's tensors, and one inference on zeros or the declared sample.
  */
-const checkModel = async (bytes: Uint8Array, policy: IngestPolicy, threads: number): Promise<ModelChecks> => {
+const checkModel = async (
+  bytes: Uint8Array,
+  policy: IngestPolicy,
+  threads: number,
+  stage: (name: IngestStage) => void = () => undefined,
+): Promise<ModelChecks> => {
+  stage('format');
   try {
     readModel(bytes);
   } catch (error) {
     if (error instanceof ModelFormatError) throw new IngestRejection('format', reason(error));
     throw error;
   }
+  stage('load');
   const inspect = await inspectModel(bytes);
   if (!inspect.engines.native.ok && !inspect.engines.wasm.ok) {
     throw new IngestRejection(
@@ -63,6 +70,7 @@ const checkModel = async (bytes: Uint8Array, policy: IngestPolicy, threads: numb
     throw new IngestRejection('load', reason(error));
   }
   try {
+    stage('manifest');
     try {
       await resolveManifest(manifestOf(policy), model, (file) =>
         Promise.reject(
@@ -81,6 +89,7 @@ const checkModel = async (bytes: Uint8Array, policy: IngestPolicy, threads: numb
     } catch (error) {
       throw new IngestRejection('policy', `smokeTest does not fit the model: ${reason(error)}`);
     }
+    stage('smoke');
     const started = performance.now();
     let finiteOutputs = true;
     try {

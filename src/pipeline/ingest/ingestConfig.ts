@@ -15,6 +15,10 @@ interface IngestConfig {
   readonly maxUploadBytes: number;
   readonly maxCalibrationSamples: number;
   readonly threads: number;
+  /** An upload's checks and compression stop after this (INGEST_CHECK_TIMEOUT_SECONDS). */
+  readonly checkTimeoutSeconds: number;
+  /** ... or past this much resident memory (INGEST_CHECK_MEMORY_MB). */
+  readonly checkMemoryBytes: number;
 }
 
 const MB = 1024 * 1024;
@@ -22,7 +26,9 @@ const MB = 1024 * 1024;
 /**
  * MODEL_REPOSITORY (s3://bucket/prefix, required), UPLOAD_PREFIX (default
  * uploads/, same bucket), CALIBRATION_PREFIX (default calibration/), MAX_UPLOAD_MB (default 200), MAX_CALIBRATION_SAMPLES
- * (default 200), TFLITE_NUM_THREADS.
+ * (default 200), TFLITE_NUM_THREADS, INGEST_CHECK_TIMEOUT_SECONDS (default 600: the
+ * checks, and compression, which may take minutes), INGEST_CHECK_MEMORY_MB (default: 3/4 of
+ * the function's memory, else 2048): the limits of the process the checks run in.
  */
 const loadIngestConfig = (env: NodeJS.ProcessEnv = process.env): IngestConfig => {
   const repository = getStringFromEnv({ key: 'MODEL_REPOSITORY', defaultValue: '', env });
@@ -31,6 +37,7 @@ const loadIngestConfig = (env: NodeJS.ProcessEnv = process.env): IngestConfig =>
       `environment variable MODEL_REPOSITORY must be s3://bucket/prefix for ingest, got ${JSON.stringify(repository)}`,
     );
   const { bucket, prefix } = parseS3Url(repository);
+  const lambdaMemoryMb = getNumberFromEnv({ key: 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', defaultValue: 0, min: 128, env });
   return {
     bucket,
     modelsPrefix: prefix ? `${prefix}/` : '',
@@ -45,6 +52,20 @@ const loadIngestConfig = (env: NodeJS.ProcessEnv = process.env): IngestConfig =>
       env,
     }),
     threads: resolveThreads(undefined, env),
+    checkTimeoutSeconds: getNumberFromEnv({
+      key: 'INGEST_CHECK_TIMEOUT_SECONDS',
+      defaultValue: 600,
+      min: 1,
+      max: 900,
+      env,
+    }),
+    checkMemoryBytes:
+      getNumberFromEnv({
+        key: 'INGEST_CHECK_MEMORY_MB',
+        defaultValue: lambdaMemoryMb > 0 ? Math.floor((lambdaMemoryMb * 3) / 4) : 2048,
+        min: 64,
+        env,
+      }) * MB,
   };
 };
 

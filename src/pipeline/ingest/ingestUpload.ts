@@ -2,17 +2,21 @@ import { rm } from 'node:fs/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod/mini';
 import type { ObjectStore } from '../../aws/objectStore.js';
-import { type CompressResult, compressModel } from '../../compress/compressModel.js';
 import { oneLine } from '../../errors.js';
-import { imageInputSpec } from '../../manifest/resolveManifest.js';
+import { type IsolatedEntry, IsolatedTaskError, runIsolated, TaskFailure } from '../../isolation/runIsolated.js';
 import { isModelName } from '../../repository/names.js';
 import type { S3Upload } from '../s3Events.js';
 import { downloadSamples } from './calibrationSet.js';
-import { checkModel, type ModelChecks } from './checkModel.js';
 import type { IngestConfig } from './ingestConfig.js';
 import { type IngestPolicy, manifestOf, policySchema } from './policy.js';
-import { IngestRejection } from './rejection.js';
+import { IngestRejection, type IngestStage } from './rejection.js';
+import type { UploadCheckInput, UploadChecks } from './uploadChecks.js';
 import { VersionLedger } from './versions.js';
+
+/** Where the upload's checks run: the entry that serves checkUpload in a child process (functions/ingest/check.ts). */
+interface IngestIsolation {
+  readonly checks: IsolatedEntry;
+}
 
 type IngestOutcome =
   | { readonly status: 'published'; readonly name: string; readonly version: number }
@@ -44,63 +48,57 @@ const readPolicy = async (store: ObjectStore, key: string): Promise<IngestPolicy
   return parsed.data;
 };
 
-/** The compression the policy asks for, gated by its fidelity threshold and the same checks as the upload. */
-const compressUpload = async (
+const STAGES = new Set<string>(['format', 'load', 'manifest', 'smoke', 'compress', 'fidelity', 'policy']);
+
+/**
+ * The upload's checks (and compression) in a process of their own: a model
+ * that kills the engine by a signal, loops without end or takes memory
+ * without bound is rejected with what happened, the claim is given back, and
+ * this invocation writes the error file instead of dying with it (Lambda
+ * would retry twice, each time dying the same way).
+ */
+const checkIsolated = async (
   bytes: Uint8Array,
   policy: IngestPolicy,
   store: ObjectStore,
   config: IngestConfig,
-): Promise<{ result: CompressResult; checks: ModelChecks }> => {
-  const compress = policy.compress!;
-  if (compress.calibration !== undefined && !compress.calibration.startsWith(config.calibrationPrefix))
+  isolation: IngestIsolation,
+): Promise<UploadChecks> => {
+  const calibration = policy.compress?.calibration;
+  if (calibration !== undefined && !calibration.startsWith(config.calibrationPrefix))
     throw new IngestRejection(
       'policy',
-      `compress.calibration ${JSON.stringify(compress.calibration)} must be under ${config.calibrationPrefix} (CALIBRATION_PREFIX), the prefix this function may read`,
+      `compress.calibration ${JSON.stringify(calibration)} must be under ${config.calibrationPrefix} (CALIBRATION_PREFIX), the prefix this function may read`,
     );
-  const samples = compress.calibration
-    ? await downloadSamples(store, compress.calibration, config.maxCalibrationSamples)
-    : undefined;
-  if (compress.mode === 'int8' && !samples)
+  if (policy.compress?.mode === 'int8' && calibration === undefined)
     throw new IngestRejection(
       'policy',
       'compress.mode int8 needs compress.calibration: a key prefix of photos or requests',
     );
+  const samples = calibration ? await downloadSamples(store, calibration, config.maxCalibrationSamples) : undefined;
   try {
-    let result: CompressResult;
-    try {
-      result = await compressModel(bytes, {
-        mode: compress.mode,
-        imageSpec: imageInputSpec(manifestOf(policy)),
-        ...(samples && compress.mode === 'int8' && { calibration: samples.dir }),
-        ...(samples && compress.mode !== 'int8' && { samples: samples.dir }),
-        ...(compress.calibrationMethod && { calibrationMethod: compress.calibrationMethod }),
-        ...(compress.autoKeepFloat !== undefined && { autoKeepFloat: compress.autoKeepFloat }),
-        ...(compress.keepFloat && { keepFloat: compress.keepFloat }),
-        ...(compress.minCosine !== undefined && { minCosine: compress.minCosine }),
-        ...(compress.guard !== undefined && { guard: compress.guard }),
-        latencyRuns: 10,
+    const input: UploadCheckInput = {
+      bytes,
+      policy,
+      threads: config.threads,
+      ...(samples && { samplesDir: samples.dir }),
+    };
+    return await runIsolated<UploadChecks>(isolation.checks, input, {
+      timeoutMs: config.checkTimeoutSeconds * 1000,
+      memoryBytes: config.checkMemoryBytes,
+    });
+  } catch (error) {
+    if (error instanceof TaskFailure && error.errorName === 'IngestRejection') {
+      const { stage, details } = error.fields as { stage: IngestStage; details?: Record<string, unknown> };
+      throw new IngestRejection(stage, error.message, details);
+    }
+    if (error instanceof IsolatedTaskError) {
+      const stage = error.stage !== undefined && STAGES.has(error.stage) ? (error.stage as IngestStage) : 'load';
+      throw new IngestRejection(stage, `the model's checks ${error.message}; nothing was published`, {
+        containment: error.containment,
       });
-    } catch (error) {
-      throw new IngestRejection('compress', `compression failed: ${oneLine((error as Error).message)}`);
     }
-    const threshold = compress.minOutputCosine;
-    const drifted = result.report.fidelity.outputs.filter((o) => threshold !== undefined && o.cosine < threshold);
-    if (drifted.length > 0) {
-      throw new IngestRejection(
-        'fidelity',
-        `the ${compress.mode} model misses compress.minOutputCosine ${threshold}: ${drifted.map((o) => `${o.name} ${o.cosine}`).join(', ')}`,
-        { report: result.report },
-      );
-    }
-    try {
-      return { result, checks: await checkModel(result.bytes, policy, config.threads) };
-    } catch (error) {
-      if (error instanceof IngestRejection)
-        throw new IngestRejection('compress', `the compressed model fails its checks: ${error.message}`, {
-          report: result.report,
-        });
-      throw error;
-    }
+    throw error;
   } finally {
     if (samples) await rm(samples.dir, { recursive: true, force: true });
   }
@@ -117,6 +115,7 @@ const ingestUpload = async (
   store: ObjectStore,
   config: IngestConfig,
   logger: Logger,
+  isolation: IngestIsolation,
 ): Promise<IngestOutcome> => {
   const name = uploadName(upload.key, config.uploadsPrefix);
   if (name === undefined) return { status: 'skipped', key: upload.key, reason: 'not an uploads/<name>.tflite key' };
@@ -174,8 +173,7 @@ const ingestUpload = async (
         `the upload is ${object.bytes.length} bytes, over the limit of ${config.maxUploadBytes}`,
       );
     const policy = await readPolicy(store, `${config.uploadsPrefix}${name}.json`);
-    const checks = await checkModel(object.bytes, policy, config.threads);
-    const compressed = policy.compress ? await compressUpload(object.bytes, policy, store, config) : undefined;
+    const { checks, compressed } = await checkIsolated(object.bytes, policy, store, config, isolation);
     const prefix = ledger.versionPrefix(marker.version);
     // model.tflite last: the repository sees the version only once it is complete.
     await store.putJson(`${prefix}model.json`, manifestOf(policy));
@@ -183,9 +181,9 @@ const ingestUpload = async (
       upload: { key: upload.key, bytes: object.bytes.length, etag: upload.etag, versionId: upload.versionId ?? null },
       publishedAt: new Date().toISOString(),
       checks,
-      ...(compressed && { compressedChecks: compressed.checks, compression: compressed.result.report }),
+      ...(compressed && { compressedChecks: compressed.checks, compression: compressed.report }),
     });
-    await store.put(`${prefix}model.tflite`, compressed?.result.bytes ?? object.bytes, {
+    await store.put(`${prefix}model.tflite`, compressed?.bytes ?? object.bytes, {
       contentType: 'application/octet-stream',
     });
     await ledger.published(marker);
@@ -198,5 +196,5 @@ const ingestUpload = async (
   }
 };
 
-export type { IngestOutcome };
+export type { IngestIsolation, IngestOutcome };
 export { ingestUpload };
