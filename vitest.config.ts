@@ -9,5 +9,15 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // Each file with its time, then the slowest: where the suite's minutes go.
+    reporters: ['default', './test/support/fileTimes.ts'],
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts', 'functions/**/*.ts', 'infra/**/*.ts'],
+      // Generated from the schemas; the playground is covered by the browser tests, in the page.
+      exclude: ['src/tflite/generated/**', 'src/playground/**'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: 'coverage',
+    },
   },
 });
