@@ -4,7 +4,6 @@ import * as z from 'zod/mini';
 import type { ObjectStore } from '../../aws/objectStore.js';
 import { type CompressResult, compressModel } from '../../compress/compressModel.js';
 import { oneLine } from '../../errors.js';
-import { imageInputSpec } from '../../manifest/resolveManifest.js';
 import { isModelName } from '../../repository/names.js';
 import type { S3Upload } from '../s3Events.js';
 import { downloadSamples } from './calibrationSet.js';
@@ -70,7 +69,8 @@ const compressUpload = async (
     try {
       result = await compressModel(bytes, {
         mode: compress.mode,
-        imageSpec: imageInputSpec(manifestOf(policy)),
+        // What the model is published as decides the task whose answers the report and the guard compare.
+        manifest: manifestOf(policy),
         ...(samples && compress.mode === 'int8' && { calibration: samples.dir }),
         ...(samples && compress.mode !== 'int8' && { samples: samples.dir }),
         ...(compress.calibrationMethod && { calibrationMethod: compress.calibrationMethod }),
@@ -78,6 +78,7 @@ const compressUpload = async (
         ...(compress.keepFloat && { keepFloat: compress.keepFloat }),
         ...(compress.minCosine !== undefined && { minCosine: compress.minCosine }),
         ...(compress.guard !== undefined && { guard: compress.guard }),
+        ...(compress.taskFloor && { taskFloor: compress.taskFloor }),
         latencyRuns: 10,
       });
     } catch (error) {
