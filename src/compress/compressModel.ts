@@ -309,7 +309,11 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
     // Pruning rewrites weights whatever the mode would.
     const reason = options.prune === undefined ? nothingToRewrite(input, options.mode, precision) : undefined;
     if (reason !== undefined) {
-      const report = await unchangedReport(input, original, reference, options.mode, precision, reason);
+      const unchanged = await unchangedReport(input, original, reference, options.mode, precision, reason);
+      const report =
+        manifest.task === 'raw'
+          ? unchanged
+          : { ...unchanged, fidelity: { ...unchanged.fidelity, taskName: manifest.task } };
       const evaluation = options.evaluation && (await evaluateBoth(input, input, options.evaluation));
       progress('done', 1);
       return { bytes: input, report: evaluation ? { ...report, eval: evaluation } : report };
