@@ -21,7 +21,7 @@ import { modelPrecision } from './precision.js';
 import { type PruningReport, pruneModel } from './prune.js';
 import { recommend, verdictLine } from './recommendation.js';
 import { updateMinRuntimeVersion } from './runtimeVersion.js';
-import { sampleInputs } from './samples.js';
+import { type SampleSet, sampleInputs } from './samples.js';
 import { float32Bytes, formatBytes, tensorBytesByType } from './sizes.js';
 import { toFloat16 } from './toFloat16.js';
 import type { CompressMode, CompressReport, GuardReport, TaskFloor, TransformResult } from './types.js';
@@ -96,6 +96,19 @@ const DEFAULT_CALIBRATION_SAMPLES = 100;
 
 /** The cosine below which the recommendation calls an output drifted, for modes without a guard. */
 const DEFAULT_MIN_COSINE = 0.995;
+
+/** int8 without --samples measures fidelity on at most this many of its calibration inputs. */
+const MAX_FIDELITY_SAMPLES = 32;
+
+/** The first `count` samples of a set, saying so in its source. */
+const firstSamples = (set: SampleSet, count: number): SampleSet =>
+  set.inputs.length <= count
+    ? set
+    : {
+        inputs: set.inputs.slice(0, count),
+        transforms: set.transforms.slice(0, count),
+        source: `the first ${count} of ${set.source}`,
+      };
 
 /** The pruning search ranks layers on this many inputs. */
 const PRUNE_SEARCH_SAMPLES = 8;
@@ -234,9 +247,12 @@ const int8Outcome = async (
     options.sampleCount ?? DEFAULT_CALIBRATION_SAMPLES,
   );
   const method = options.calibrationMethod ?? 'minmax';
-  // Fidelity on --samples when given (the guard holds its floor there too), else on the calibration inputs.
+  // Fidelity on --samples when given (the guard holds its floor there too), else on the first calibration
+  // inputs: the probe keeps the original's outputs for each (a segmentation map is megabytes).
   const samples =
-    options.samples === undefined ? calibration : await sampleSet(reference, served, options.samples, undefined);
+    options.samples === undefined
+      ? firstSamples(calibration, MAX_FIDELITY_SAMPLES)
+      : await sampleSet(reference, served, options.samples, undefined);
   const probe = await fidelityProbe(reference, samples, served.manifest);
   const floor = guardFloor(options, served.manifest, reference);
   const outcome = await compressInt8(input, reference, calibration.inputs, {
