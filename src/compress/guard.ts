@@ -92,8 +92,7 @@ const holdFloor = async (options: {
     };
   const after =
     options.searchProbe === options.probe ? search.trial.fidelity : await options.probe.measureFile(search.trial.bytes);
-  const kept = new Set(search.keep);
-  const keptBytes = search.damage.filter((l) => kept.has(l.name)).reduce((n, l) => n + l.extraBytes, 0);
+  const keptBytes = search.trial.bytes.length - rawBytes;
   return {
     kept: search.keep,
     bytes: search.trial.bytes,

@@ -10,7 +10,7 @@ interface Trial {
 /** A layer the guard may keep in float16, what keeping it costs, and its damage when it alone is quantized. */
 interface LayerDamage {
   readonly name: string;
-  /** The file's bytes with it kept in float16 over quantized (measured: every layer kept, less it quantized). */
+  /** What keeping it alone in float16 adds to the raw result's file (it may be negative: int8 scales cost too). */
   readonly extraBytes: number;
   /** The floor's severity (at most 1 holds it). */
   readonly severity: number;
@@ -33,8 +33,8 @@ const costOf = (layers: readonly LayerDamage[]): number => layers.reduce((n, l) 
 
 /**
  * Mixed precision by measurement. Each candidate layer is quantized alone
- * (the rest kept in float16) to measure the damage it does and what keeping
- * it costs; then, in two
+ * (the rest kept in float16) to measure the damage it does, and kept alone
+ * to measure what that costs; then, in two
  * orders (most damage first, and most damage per byte kept first), the
  * shortest prefix that holds the floor is found by binary search, the
  * cheaper in bytes is taken, and its largest layers are tried quantized
@@ -57,13 +57,14 @@ const searchMixedPrecision = async (
     return { bytes, fidelity, assessment: assess(fidelity, floor) };
   };
   const reachable = await measure(candidates);
+  const raw = build(new Set()).length;
   const damage: LayerDamage[] = [];
   for (const [i, name] of candidates.entries()) {
     progress((i / candidates.length) * 0.7);
     const trial = await measure(candidates.filter((other) => other !== name));
     damage.push({
       name,
-      extraBytes: reachable.bytes.length - trial.bytes.length,
+      extraBytes: build(new Set([name])).length - raw,
       severity: Number(trial.assessment.severity.toPrecision(4)),
     });
   }

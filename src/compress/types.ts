@@ -207,13 +207,13 @@ interface GuardReport {
     /** When the floor is out of reach: the answers with every candidate layer in float16. */
     readonly reachable?: TaskFidelity;
   };
-  /** The bytes the kept layers cost over quantizing them (each measured alone), and the mode's raw output size. */
+  /** What the kept layers cost: the guarded file's bytes over the mode's raw output's, and that size. */
   readonly keptBytes?: number;
   readonly rawBytes?: number;
   /**
-   * Where the bytes go against the damage: each candidate layer quantized
-   * alone (the rest float16), worst first: what keeping it in float16 costs
-   * and its severity (at most 1 holds the floor).
+   * Where the bytes go against the damage, worst first: each candidate
+   * layer's severity quantized alone (the rest float16; at most 1 holds the
+   * floor), and what keeping it alone in float16 adds to the raw file.
    */
   readonly damage?: readonly { readonly name: string; readonly extraBytes: number; readonly severity: number }[];
 }
