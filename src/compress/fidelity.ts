@@ -135,13 +135,6 @@ const probeOf = (
   };
 };
 
-/** Tensors alone (calibration inputs, pruning trials): outputs compared, no task answers. */
-const tensorSamples = (inputs: readonly TypedArray[][]): SampleSet => ({
-  inputs: [...inputs],
-  source: `${inputs.length} inputs`,
-  transforms: inputs.map(() => undefined),
-});
-
 /**
  * Runs the reference once over the samples and keeps its outputs (and, for
  * photos of a known task, what the serving pipeline answers): candidates
@@ -167,4 +160,4 @@ const fidelityProbe = async (
 };
 
 export type { Fidelity, FidelityProbe };
-export { fidelityProbe, tensorSamples };
+export { fidelityProbe };

@@ -98,4 +98,4 @@ const describeFloor = (floor: Floor, fidelity: Fidelity, outputNames: readonly s
 };
 
 export type { Assessment, Floor };
-export { assess, describeFloor, floorFor, matches, taskOutputs, worst };
+export { assess, describeFloor, floorFor, matches, worst };

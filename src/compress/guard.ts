@@ -103,4 +103,4 @@ const holdFloor = async (options: {
 };
 
 export type { GuardOutcome };
-export { guardReport, holdFloor };
+export { holdFloor };

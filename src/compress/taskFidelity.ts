@@ -296,7 +296,6 @@ export {
   ANSWERS,
   answerChange,
   compareAnswers,
-  DEFAULT_TASK_FLOOR,
   describeTaskFidelity,
   describeTaskFloor,
   shortFloor,
