@@ -27,7 +27,7 @@ interface SearchResult {
 }
 
 /** Kept layers the final pass tries to quantize again, largest first. */
-const TRIM_TRIES = 16;
+const TRIM_TRIES = 32;
 
 const costOf = (layers: readonly LayerDamage[]): number => layers.reduce((n, l) => n + l.extraBytes, 0);
 
