@@ -1,29 +1,31 @@
 import { deflateRawSync } from 'node:zlib';
-import { benchmarkModel } from '../bench/benchmarkModel.js';
 import { loadModel } from '../engine/loadModel.js';
 import type { Model } from '../engine/types.js';
 import { ConfigError } from '../errors.js';
 import { evaluateModels } from '../eval/evaluateModels.js';
-import type { ImageInputSpec } from '../manifest/types.js';
-import { TensorType } from '../tflite/generated/schema_generated.js';
-import { builtinCode, CUSTOM } from '../tflite/opcodes.js';
+import { resolveManifest } from '../manifest/resolveManifest.js';
+import type { ImageInputSpec, ModelManifest } from '../manifest/types.js';
 import { readModel, type TfliteFile } from '../tflite/readModel.js';
 import { writeModel } from '../tflite/writeModel.js';
 import { dynamicRange, newQuantizeCache, type QuantizeCache } from './dynamicRange.js';
 import { expandFloat16 } from './expandFloat16.js';
-import { measureFileFidelity } from './fidelity.js';
-import { constantData, nameOf } from './graph.js';
+import { type Fidelity, type FidelityProbe, fidelityProbe } from './fidelity.js';
+import { assess, describeFloor, type Floor, floorFor } from './floor.js';
+import { holdFloor } from './guard.js';
 import type { CalibrationMethod } from './int8/calibrate.js';
 import { compressInt8 } from './int8/compressInt8.js';
 import type { IoType } from './int8/quantizeInt8.js';
-import { guardReport, searchMixedPrecision, worst } from './mixedPrecision.js';
+import { measureLatency } from './latency.js';
+import { customOps, untouched } from './leftAlone.js';
+import { modelPrecision } from './precision.js';
 import { type PruningReport, pruneModel } from './prune.js';
-import { recommend } from './recommendation.js';
+import { recommend, verdictLine } from './recommendation.js';
 import { updateMinRuntimeVersion } from './runtimeVersion.js';
 import { type SampleSet, sampleInputs } from './samples.js';
 import { float32Bytes, formatBytes, tensorBytesByType } from './sizes.js';
 import { toFloat16 } from './toFloat16.js';
-import type { CompressMode, CompressReport, OutputFidelity, TensorSkipped, TransformResult } from './types.js';
+import type { CompressMode, CompressReport, GuardReport, TaskFloor, TransformResult } from './types.js';
+import { nothingToRewrite, unchangedReport } from './unchanged.js';
 
 const MODES: readonly CompressMode[] = ['float32', 'float16', 'dynamic', 'int8'];
 
@@ -32,17 +34,31 @@ interface CompressOptions {
   /** Directory (or list file) of photos to compare outputs on; default: the bundled samples. */
   readonly samples?: string;
   readonly sampleCount?: number;
-  /** How images become the model's input (from model.json or TFLite metadata). */
+  /**
+   * The model.json the model is served with (undefined: what the metadata
+   * and tensors say): it decides the task whose answers are compared, and how
+   * photos become inputs.
+   */
+  readonly manifest?: unknown;
+  /** Reads a file the model.json names (its labels). */
+  readonly readFile?: (name: string) => Promise<string>;
+  /** How images become the model's input, over the manifest's. */
   readonly imageSpec?: ImageInputSpec;
   /**
-   * dynamic and int8: the fidelity guard's floor. The layers whose
-   * quantization hurts most stay in float16 until every output reaches this
-   * cosine (mixed precision; costs one trial model per quantized layer, and
-   * only when the floor is missed). Default 0.99.
+   * dynamic and int8: the fidelity guard's cosine floor, on the outputs the
+   * served task reads (every output when it is raw tensors), beside the
+   * task's own floor. The layers whose quantization hurts most stay in
+   * float16 until both hold (mixed precision; costs one trial model per
+   * quantized layer, and only when the floor is missed). Default 0.99.
    */
   readonly minCosine?: number;
   /** false: no guard, the raw result of the mode (default true). */
   readonly guard?: boolean;
+  /**
+   * Where the task is known, the guard's floor in its terms (defaults:
+   * src/compress/taskFidelity.ts); a number sets the served task's own.
+   */
+  readonly taskFloor?: TaskFloor | number;
   /**
    * Magnitude pruning first: this share (0..1) of the CONV_2D and
    * FULLY_CONNECTED weights set to zero, spread over layers by measured
@@ -81,6 +97,19 @@ const DEFAULT_CALIBRATION_SAMPLES = 100;
 /** The cosine below which the recommendation calls an output drifted, for modes without a guard. */
 const DEFAULT_MIN_COSINE = 0.995;
 
+/** int8 without --samples measures fidelity on at most this many of its calibration inputs. */
+const MAX_FIDELITY_SAMPLES = 32;
+
+/** The first `count` samples of a set, saying so in its source. */
+const firstSamples = (set: SampleSet, count: number): SampleSet =>
+  set.inputs.length <= count
+    ? set
+    : {
+        inputs: set.inputs.slice(0, count),
+        transforms: set.transforms.slice(0, count),
+        source: `the first ${count} of ${set.source}`,
+      };
+
 /** The pruning search ranks layers on this many inputs. */
 const PRUNE_SEARCH_SAMPLES = 8;
 
@@ -91,30 +120,14 @@ const DEFAULT_GUARD_FLOOR = 0.99;
 const fidelityFloor = (options: CompressOptions): number | undefined =>
   options.guard === false ? undefined : (options.minCosine ?? DEFAULT_GUARD_FLOOR);
 
+/** Timed runs of each model for the latency figures, by default. */
+const DEFAULT_LATENCY_RUNS = 50;
+
 /** The guard's floor for these options, or undefined when the mode has none or it is off. */
-const guardFloor = (options: CompressOptions): number | undefined =>
-  options.mode === 'dynamic' || options.mode === 'int8' ? fidelityFloor(options) : undefined;
-
-/** Constants left as they are: already quantized, or sparse. */
-const untouched = (file: TfliteFile): TensorSkipped[] => {
-  const skipped: TensorSkipped[] = [];
-  file.model.subgraphs.forEach((subgraph) => {
-    subgraph.tensors.forEach((tensor, index) => {
-      if (!constantData(file.model, tensor)) return;
-      if (tensor.sparsity) skipped.push({ name: nameOf(tensor, index), reason: 'sparse: left as it is' });
-      else if ((tensor.quantization?.scale.length ?? 0) > 0 && tensor.type !== TensorType.FLOAT32) {
-        skipped.push({
-          name: nameOf(tensor, index),
-          reason: `already quantized (${TensorType[tensor.type]?.toLowerCase()}): left as it is`,
-        });
-      }
-    });
-  });
-  return skipped;
+const guardFloor = (options: CompressOptions, manifest: ModelManifest, reference: Model): Floor | undefined => {
+  const cosine = options.mode === 'dynamic' || options.mode === 'int8' ? fidelityFloor(options) : undefined;
+  return cosine === undefined ? undefined : floorFor(manifest, reference.outputs, cosine, options.taskFloor);
 };
-
-const customOps = (file: TfliteFile): string[] =>
-  file.model.operatorCodes.filter((code) => builtinCode(code) === CUSTOM).map((code) => String(code.customCode));
 
 const transform = (
   bytes: Uint8Array,
@@ -128,79 +141,90 @@ const transform = (
   else if (mode === 'float16') {
     expandFloat16(file.model);
     result = toFloat16(file.model);
-  } else result = dynamicRange(file.model, keep, cache);
+  } else {
+    result = dynamicRange(file.model, keep, cache);
+    // What stays float (biases, weights too small for int8, the layers kept) is stored as float16.
+    const halved = toFloat16(file.model);
+    result = { tensors: [...result.tensors, ...halved.tensors], skipped: [...result.skipped, ...halved.skipped] };
+  }
   updateMinRuntimeVersion(file.model);
   return { file, result };
 };
 
-const p50 = async (bytes: Uint8Array, engine: Model['engine'], runs: number): Promise<number> =>
-  (await benchmarkModel(bytes, { engine, threads: 1, runs, warmup: Math.min(10, runs) })).p50Ms;
-
 interface Outcome {
   readonly output: Uint8Array;
   readonly result: TransformResult;
-  readonly fidelity: OutputFidelity[];
-  readonly samples: SampleSet;
+  readonly fidelity: Fidelity;
+  readonly probe: FidelityProbe;
   readonly keep: string[];
   readonly extra: Partial<CompressReport>;
 }
 
 type Progress = (step: string, fraction: number) => void;
 
-const sampleSet = (reference: Model, options: CompressOptions, dir: string | undefined, count: number | undefined) =>
+/** What the model is served as, and so what its photos go through and what its answers are. */
+interface Served {
+  readonly manifest: ModelManifest;
+  readonly spec: ImageInputSpec;
+}
+
+const sampleSet = (reference: Model, served: Served, dir: string | undefined, count: number | undefined) =>
   sampleInputs(reference.inputs, {
     ...(dir !== undefined && { dir }),
     ...(count !== undefined && { count }),
-    ...(options.imageSpec !== undefined && { spec: options.imageSpec }),
+    spec: served.spec,
   });
 
-/** float32, float16 and dynamic: rewrite constants; for dynamic, search mixed precision when asked. */
+/** float32, float16 and dynamic: rewrite constants; for dynamic, hold the guard's floor when asked. */
 const floatOutcome = async (
   input: Uint8Array,
   reference: Model,
   options: CompressOptions,
+  served: Served,
   progress: Progress,
 ): Promise<Outcome> => {
-  const samples = await sampleSet(reference, options, options.samples, options.sampleCount);
+  const samples = await sampleSet(reference, served, options.samples, options.sampleCount);
+  const probe = await fidelityProbe(reference, samples, served.manifest);
   progress('transforming', 0.05);
   const first = transform(input, options.mode, new Set());
   let result = first.result;
   let output = writeModel(first.file);
   progress('measuring fidelity', 0.1);
-  let fidelity = await measureFileFidelity(reference, output, samples.inputs);
+  let fidelity = await probe.measureFile(output);
   let keep: string[] = [];
-  let unreachable: number | undefined;
-  const minCosine = guardFloor(options);
-  const worstBefore = worst(fidelity);
-  if (options.mode === 'dynamic' && minCosine !== undefined && worstBefore < minCosine) {
+  const floor = guardFloor(options, served.manifest, reference);
+  let guard: GuardReport | undefined;
+  if (options.mode === 'dynamic' && floor) {
     const quantized = result.tensors.filter((t) => t.to.startsWith('int8')).map((t) => t.name);
     // Every trial rewrites the same weights: expand float16 once and quantize each weight once.
     const expanded = readModel(input);
     expandFloat16(expanded.model);
     const base = writeModel(expanded);
     const cache = newQuantizeCache();
-    const search = await searchMixedPrecision(
-      quantized,
-      (kept) => writeModel(transform(base, 'dynamic', kept, cache).file),
-      reference,
-      samples.inputs,
-      minCosine,
-      (fraction) => progress('searching mixed precision', 0.1 + 0.7 * fraction),
-    );
-    if (search.trial) {
-      keep = search.keep;
+    const held = await holdFloor({
+      floor,
+      outputNames: reference.outputs.map((o) => o.name),
+      before: fidelity,
+      rawBytes: output.length,
+      candidates: quantized,
+      build: (kept) => writeModel(transform(base, 'dynamic', kept, cache).file),
+      searchProbe: probe,
+      probe,
+      progress: (fraction) => progress('searching mixed precision', 0.1 + 0.7 * fraction),
+    });
+    if (held.bytes && held.fidelity) {
+      keep = held.kept;
       ({ result } = transform(base, 'dynamic', new Set(keep), cache));
-      output = search.trial.bytes;
-      fidelity = search.trial.fidelity;
-    } else unreachable = search.reachable;
+      output = held.bytes;
+      fidelity = held.fidelity;
+    }
+    guard = held.report;
   }
-  const guard =
-    minCosine === undefined ? undefined : guardReport(minCosine, keep, worstBefore, worst(fidelity), unreachable);
   return {
     output,
     result,
     fidelity,
-    samples,
+    probe,
     keep,
     extra: { ...(keep.length > 0 && { keptFloat: keep }), ...(guard && { guard }) },
   };
@@ -211,36 +235,40 @@ const int8Outcome = async (
   input: Uint8Array,
   reference: Model,
   options: CompressOptions,
+  served: Served,
   progress: Progress,
 ): Promise<Outcome> => {
   if (options.calibration === undefined)
     throw new ConfigError('int8 needs calibration inputs: --calibration <dir of photos or KServe v2 .json requests>');
   const calibration = await sampleSet(
     reference,
-    options,
+    served,
     options.calibration,
     options.sampleCount ?? DEFAULT_CALIBRATION_SAMPLES,
   );
   const method = options.calibrationMethod ?? 'minmax';
-  // Fidelity on --samples when given (the guard holds its floor there too), else on the calibration inputs.
+  // Fidelity on --samples when given (the guard holds its floor there too), else on the first calibration
+  // inputs: the probe keeps the original's outputs for each (a segmentation map is megabytes).
   const samples =
-    options.samples === undefined ? calibration : await sampleSet(reference, options, options.samples, undefined);
+    options.samples === undefined
+      ? firstSamples(calibration, MAX_FIDELITY_SAMPLES)
+      : await sampleSet(reference, served, options.samples, undefined);
+  const probe = await fidelityProbe(reference, samples, served.manifest);
+  const floor = guardFloor(options, served.manifest, reference);
   const outcome = await compressInt8(input, reference, calibration.inputs, {
-    ...(samples !== calibration && { guardSamples: samples.inputs }),
+    probe,
+    ...(floor && { floor }),
     method,
     io: options.io ?? 'float32',
     keepFloat: options.keepFloat ?? [],
     ...(options.autoKeepFloat !== undefined && { autoKeepFloat: options.autoKeepFloat }),
-    ...(guardFloor(options) !== undefined && { minCosine: guardFloor(options)! }),
     progress,
   });
-  let fidelity = outcome.fidelity;
-  if (samples !== calibration) fidelity = await measureFileFidelity(reference, outcome.bytes, samples.inputs);
   return {
     output: outcome.bytes,
     result: outcome.result,
-    fidelity,
-    samples,
+    fidelity: outcome.fidelity,
+    probe,
     keep: outcome.keptFloat,
     extra: {
       calibration: { samples: calibration.inputs.length, method, source: calibration.source },
@@ -254,10 +282,30 @@ const int8Outcome = async (
   };
 };
 
+/** The labeled set's measures for the input and the output, through the serving pipeline (tfls eval's). */
+const evaluateBoth = async (
+  input: Uint8Array,
+  output: Uint8Array,
+  evaluation: NonNullable<CompressOptions['evaluation']>,
+): Promise<NonNullable<CompressReport['eval']>> => {
+  const { data, manifest, readFile } = evaluation;
+  const evaluated = await evaluateModels(
+    [
+      { name: 'before', bytes: input, manifest, readFile },
+      { name: 'after', bytes: output, manifest, readFile },
+    ],
+    data,
+    { threads: 1 },
+  );
+  const [before, after] = evaluated.models;
+  return { data, kind: evaluated.kind, items: evaluated.items, before: before!, after: after! };
+};
+
 /**
  * Compresses a .tflite model and proves what it did: per-tensor rounding
- * errors, per-output fidelity against the original on the same inputs, and
- * native latency before and after.
+ * errors, per-output fidelity against the original and what the served
+ * task answers on the same photos, and latency before and after measured
+ * interleaved. A mode with nothing to rewrite returns the input as it is.
  */
 const compressModel = async (input: Uint8Array, options: CompressOptions): Promise<CompressResult> => {
   if (!MODES.includes(options.mode))
@@ -267,16 +315,35 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
   progress('loading', 0);
   const reference = await loadModel(input, { threads: 1 });
   try {
+    const manifest = await resolveManifest(
+      options.manifest,
+      reference,
+      options.readFile ?? ((name) => Promise.reject(new Error(`no file ${name} beside the model`))),
+    );
+    const served: Served = { manifest, spec: options.imageSpec ?? manifest.input };
+    const precision = modelPrecision(original);
+    // Pruning rewrites weights whatever the mode would.
+    const reason = options.prune === undefined ? nothingToRewrite(input, options.mode, precision) : undefined;
+    if (reason !== undefined) {
+      const unchanged = await unchangedReport(input, original, reference, options.mode, precision, reason);
+      const report =
+        manifest.task === 'raw'
+          ? unchanged
+          : { ...unchanged, fidelity: { ...unchanged.fidelity, taskName: manifest.task } };
+      const evaluation = options.evaluation && (await evaluateBoth(input, input, options.evaluation));
+      progress('done', 1);
+      return { bytes: input, report: evaluation ? { ...report, eval: evaluation } : report };
+    }
     let source = input;
     let pruning: PruningReport | undefined;
     if (options.prune !== undefined) {
       if (!(options.prune > 0 && options.prune < 1))
         throw new ConfigError(`prune is the share of weights to zero, in (0, 1): got ${options.prune}`);
-      const fidelitySamples = await sampleSet(reference, options, options.samples, options.sampleCount);
+      const fidelitySamples = await sampleSet(reference, served, options.samples, options.sampleCount);
+      const probe = await fidelityProbe(reference, fidelitySamples, manifest);
       const pruned = await pruneModel(
         input,
-        reference,
-        fidelitySamples.inputs.slice(0, PRUNE_SEARCH_SAMPLES),
+        probe.take(PRUNE_SEARCH_SAMPLES),
         options.prune,
         fidelityFloor(options),
         (f) => progress('pruning', 0.02 + 0.3 * f),
@@ -284,21 +351,14 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
       source = pruned.bytes;
       pruning = pruned.report;
     }
-    const { output, result, fidelity, samples, keep, extra } =
+    const { output, result, fidelity, probe, keep, extra } =
       options.mode === 'int8'
-        ? await int8Outcome(source, reference, options, progress)
-        : await floatOutcome(source, reference, options, progress);
+        ? await int8Outcome(source, reference, options, served, progress)
+        : await floatOutcome(source, reference, options, served, progress);
     progress('measuring latency', 0.9);
-    const runs = options.latencyRuns ?? 30;
-    const engine = reference.engine;
-    const compressed = await loadModel(output, { threads: 1 });
-    const latency = {
-      engine,
-      delegate: compressed.delegate,
-      beforeP50Ms: await p50(input, engine, runs),
-      afterP50Ms: await p50(output, compressed.engine, runs),
-    };
+    const latency = await measureLatency(input, output, options.latencyRuns ?? DEFAULT_LATENCY_RUNS);
     // int8: how much of the graph XNNPACK's integer kernels took (none to report from the WASM engine).
+    const compressed = await loadModel(output, { threads: 1 });
     const delegatedToXnnpack =
       compressed.delegatedNodes === undefined
         ? null
@@ -306,10 +366,33 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
     compressed.dispose();
     const baseline = float32Bytes(original);
     const ratio = Number((baseline / output.length).toFixed(3));
+    // int8 starts from float weights (a dynamic-range model's dequantized): none stays as it was.
     const skipped = [
       ...result.skipped,
-      ...untouched(original).filter((s) => !result.skipped.some((r) => r.name === s.name)),
+      ...untouched(original).filter(
+        (s) =>
+          !result.skipped.some((r) => r.name === s.name) && (options.mode !== 'int8' || !/^already/.test(s.reason)),
+      ),
     ];
+    const floor =
+      guardFloor(options, manifest, reference) ??
+      floorFor(manifest, reference.outputs, options.minCosine ?? DEFAULT_MIN_COSINE, options.taskFloor);
+    const facts = {
+      mode: options.mode,
+      ratio,
+      outputBytes: output.length,
+      fidelity,
+      ...(manifest.task !== 'raw' && { task: manifest.task }),
+      floor,
+      floorStatement: describeFloor(
+        floor,
+        fidelity,
+        reference.outputs.map((o) => o.name),
+      ),
+      latency,
+      keptFloat: keep,
+      ...(extra.guard && { guard: extra.guard }),
+    };
     let report: CompressReport = {
       mode: options.mode,
       inputBytes: input.length,
@@ -323,25 +406,25 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
       customOps: customOps(original),
       ...extra,
       ...(options.mode === 'int8' && { delegatedToXnnpack }),
-      fidelity: { samples: samples.inputs.length, source: samples.source, outputs: fidelity },
+      fidelity: {
+        samples: probe.inputs.length,
+        source: probe.source,
+        outputs: fidelity.outputs,
+        ...(manifest.task !== 'raw' && { taskName: manifest.task }),
+        ...(fidelity.task && { task: fidelity.task }),
+        floor: { statement: facts.floorStatement, met: assess(fidelity, floor).met },
+      },
       latency,
-      recommendation: recommend({
-        mode: options.mode,
-        ratio,
-        outputBytes: output.length,
-        outputs: fidelity,
-        ...latency,
-        keptFloat: keep,
-        minCosine: guardFloor(options) ?? options.minCosine ?? DEFAULT_MIN_COSINE,
-        ...(extra.guard && { guard: extra.guard }),
-      }),
+      inputPrecision: precision,
+      verdict: verdictLine(facts),
+      recommendation: recommend(facts),
     };
     if (pruning) {
       const zipped = {
         input: deflateRawSync(input, { level: 9 }).length,
         output: deflateRawSync(output, { level: 9 }).length,
       };
-      const speed = latency.afterP50Ms < latency.beforeP50Ms * 0.9 ? 'and it runs faster' : 'but not speed';
+      const speed = latency.verdict === 'faster' ? 'and it runs faster' : 'but not speed';
       report = {
         ...report,
         pruning: {
@@ -353,20 +436,7 @@ const compressModel = async (input: Uint8Array, options: CompressOptions): Promi
     }
     if (options.evaluation) {
       progress('evaluating', 0.95);
-      const { data, manifest, readFile } = options.evaluation;
-      const evaluated = await evaluateModels(
-        [
-          { name: 'before', bytes: input, manifest, readFile },
-          { name: 'after', bytes: output, manifest, readFile },
-        ],
-        data,
-        { threads: 1 },
-      );
-      const [before, after] = evaluated.models;
-      report = {
-        ...report,
-        eval: { data, kind: evaluated.kind, items: evaluated.items, before: before!, after: after! },
-      };
+      report = { ...report, eval: await evaluateBoth(input, output, options.evaluation) };
     }
     progress('done', 1);
     return { bytes: output, report };

@@ -1,7 +1,5 @@
 import {
   BuiltinOperator,
-  BuiltinOptions,
-  FullyConnectedOptionsT,
   type ModelT,
   QuantizationParametersT,
   TensorType,
@@ -10,7 +8,6 @@ import { builtinCode } from '../tflite/opcodes.js';
 import { expandFloat16 } from './expandFloat16.js';
 import {
   addTensor,
-  type Consumer,
   compact,
   constantData,
   consumersOf,
@@ -28,29 +25,17 @@ import type { TransformResult } from './types.js';
 /** Weights smaller than this stay float (kWeightsMinNumElementsDefault). */
 const MIN_ELEMENTS = 1024;
 
-/**
- * Hybrid kernels that take int8 weights with float activations, the axis of
- * their per-channel scales, and the op versions they need (op_version.cc:
- * CONV_2D 5 per-channel / 2 per-tensor, DEPTHWISE_CONV_2D 6 / 4,
- * FULLY_CONNECTED 9 with asymmetric_quantize_inputs).
- */
-const HYBRID: ReadonlyMap<number, { axis?: number; perChannel: number; perTensor: number }> = new Map([
-  [BuiltinOperator.CONV_2D, { axis: 0, perChannel: 5, perTensor: 2 }],
-  [BuiltinOperator.DEPTHWISE_CONV_2D, { axis: 3, perChannel: 6, perTensor: 4 }],
-  [BuiltinOperator.FULLY_CONNECTED, { perChannel: 9, perTensor: 9 }],
+/** The operators whose weights (input 1) become int8, and the axis of their output channels. */
+const WEIGHTED: ReadonlyMap<number, number> = new Map([
+  [BuiltinOperator.CONV_2D, 0],
+  [BuiltinOperator.DEPTHWISE_CONV_2D, 3],
+  [BuiltinOperator.FULLY_CONNECTED, 0],
 ]);
 
-/** DEQUANTIZE version 2 reads per-tensor INT8. */
+/** DEQUANTIZE version 2 reads per-tensor INT8, version 5 per-channel INT8 (op_version.cc). */
 const DEQUANTIZE_INT8_VERSION = 2;
+const DEQUANTIZE_INT8_PER_CHANNEL_VERSION = 5;
 
-/**
- * Dynamic-range quantization (TFLite's QuantizeWeights): weights of at least
- * 1,024 elements read by CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED become
- * symmetric int8, per channel where the kernel supports it; other readers of
- * such a weight get a DEQUANTIZE. Biases stay float32. FP16 constants are
- * expanded first. Weights named in `keepFloat16` (the layers the fidelity
- * search found too sensitive) become float16 instead: mixed precision.
- */
 /**
  * Weights already converted, by tensor (and axis): a mixed-precision search
  * rewrites the same model many times, each time with a few layers moved
@@ -63,6 +48,17 @@ interface QuantizeCache {
 
 const newQuantizeCache = (): QuantizeCache => ({ int8: new Map(), float16: new Map() });
 
+/**
+ * int8 weights, float compute: weights of at least 1,024 elements read by
+ * CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED become symmetric int8 per
+ * output channel, read through a DEQUANTIZE (v5 per channel). XNNPACK
+ * unpacks them to float32 at load, as it does float16 weights, so the model
+ * runs at float speed; TFLite's hybrid kernels (its dynamic-range
+ * quantization) also quantize the activations on every run, which measured
+ * here 6-16x slower and further from the original on every model tried.
+ * FP16 constants are expanded first; weights named in `keepFloat16` (the
+ * layers the fidelity guard found too sensitive) become float16 instead.
+ */
 const dynamicRange = (
   model: ModelT,
   keepFloat16: ReadonlySet<string> = new Set(),
@@ -74,10 +70,9 @@ const dynamicRange = (
     const consumers = consumersOf(subgraph);
     const done = new Set<number>();
     for (const op of [...subgraph.operators]) {
-      const kind = builtinCode(model.operatorCodes[op.opcodeIndex]!);
-      if (!HYBRID.has(kind)) continue;
-      const index = op.inputs[1]!;
-      if (index < 0 || done.has(index)) continue;
+      const axis = WEIGHTED.get(builtinCode(model.operatorCodes[op.opcodeIndex]!));
+      const index = op.inputs[1];
+      if (axis === undefined || index === undefined || index < 0 || done.has(index)) continue;
       done.add(index);
       const tensor = subgraph.tensors[index]!;
       const name = nameOf(tensor, index);
@@ -98,52 +93,31 @@ const dynamicRange = (
         result.tensors.push(constantToFloat16(model, subgraph, index, readers, cache.float16));
         continue;
       }
-      const hybrid = (reader: Consumer) =>
-        reader.slot === 1 && HYBRID.has(builtinCode(model.operatorCodes[reader.op.opcodeIndex]!));
-      const hybridReaders = readers.filter(hybrid);
-      const otherReaders = readers.filter((reader) => !hybrid(reader));
-      const kinds = new Set(hybridReaders.map((r) => builtinCode(model.operatorCodes[r.op.opcodeIndex]!)));
-      // Per channel only when every reader takes it so; DEQUANTIZE (and mixed kernels) want one scale.
-      const axis =
-        otherReaders.length === 0 && kinds.size === 1 && tensor.shape.length === 4 ? HYBRID.get(kind)!.axis : undefined;
-      const cacheKey = `${name}@${axis ?? 'tensor'}`;
-      const cached = cache.int8.get(cacheKey) ?? quantizeSymmetricInt8(values, tensor.shape, axis);
+      const perChannel = tensor.shape.length > axis ? axis : undefined;
+      const cacheKey = `${name}@${perChannel ?? 'tensor'}`;
+      const cached = cache.int8.get(cacheKey) ?? quantizeSymmetricInt8(values, tensor.shape, perChannel);
       cache.int8.set(cacheKey, cached);
       const { quantized, scales, stats } = cached;
       setConstant(model, tensor, TensorType.INT8, new Uint8Array(quantized.buffer));
       const quantization = new QuantizationParametersT();
       quantization.scale = scales;
       quantization.zeroPoint = scales.map(() => 0n);
-      quantization.quantizedDimension = axis ?? 0;
+      quantization.quantizedDimension = perChannel ?? 0;
       tensor.quantization = quantization;
-      for (const reader of hybridReaders) {
-        const readerKind = builtinCode(model.operatorCodes[reader.op.opcodeIndex]!);
-        const versions = HYBRID.get(readerKind)!;
-        opcodeIndex(model, readerKind, axis === undefined ? versions.perTensor : versions.perChannel);
-        if (readerKind === BuiltinOperator.FULLY_CONNECTED) {
-          const options =
-            reader.op.builtinOptions instanceof FullyConnectedOptionsT
-              ? reader.op.builtinOptions
-              : new FullyConnectedOptionsT();
-          options.asymmetricQuantizeInputs = true;
-          reader.op.builtinOptionsType = BuiltinOptions.FullyConnectedOptions;
-          reader.op.builtinOptions = options;
-        }
-      }
-      if (otherReaders.length > 0) {
-        const dequantized = addTensor(subgraph, tensor, `${name}_dequantize`, TensorType.FLOAT32);
-        for (const reader of otherReaders) reader.op.inputs[reader.slot] = dequantized;
-        insertBeforeFirstReader(
-          subgraph,
-          dequantized,
-          makeOp(opcodeIndex(model, BuiltinOperator.DEQUANTIZE, DEQUANTIZE_INT8_VERSION), [index], [dequantized]),
-        );
-      }
+      const dequantized = addTensor(subgraph, tensor, `${name}_dequantize`, TensorType.FLOAT32);
+      for (const reader of readers) reader.op.inputs[reader.slot] = dequantized;
+      subgraph.outputs = subgraph.outputs.map((t) => (t === index ? dequantized : t));
+      const version = scales.length > 1 ? DEQUANTIZE_INT8_PER_CHANNEL_VERSION : DEQUANTIZE_INT8_VERSION;
+      insertBeforeFirstReader(
+        subgraph,
+        dequantized,
+        makeOp(opcodeIndex(model, BuiltinOperator.DEQUANTIZE, version), [index], [dequantized]),
+      );
       result.tensors.push({
         name,
         consumer: [...new Set(readers.map((r) => opLabel(model, r.op)))].join(','),
         from: 'float32',
-        to: axis === undefined ? 'int8 (per-tensor)' : `int8 (per-channel, axis ${axis})`,
+        to: scales.length > 1 ? `int8 (per-channel, axis ${perChannel})` : 'int8 (per-tensor)',
         elements: values.length,
         ...stats,
       });

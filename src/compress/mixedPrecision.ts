@@ -1,93 +1,108 @@
-import type { TypedArray } from '../dtypes.js';
-import type { Model } from '../engine/types.js';
-import { measureFileFidelity } from './fidelity.js';
-import type { GuardReport, OutputFidelity } from './types.js';
+import type { Fidelity, FidelityProbe } from './fidelity.js';
+import { type Assessment, assess, type Floor } from './floor.js';
 
 interface Trial {
   readonly bytes: Uint8Array;
-  readonly fidelity: OutputFidelity[];
+  readonly fidelity: Fidelity;
+  readonly assessment: Assessment;
 }
 
-/**
- * An output within this of the original everywhere matches it whatever its
- * cosine: a score near zero (a presence flag on a photo without the object)
- * has no meaningful direction, and 0.0007 against 0 would read as cosine 0.
- */
-const ABSOLUTE_TOLERANCE = 1e-3;
+/** A layer the guard may keep in float16, what keeping it costs, and its damage when it alone is quantized. */
+interface LayerDamage {
+  readonly name: string;
+  /** What keeping it alone in float16 adds to the raw result's file (it may be negative: int8 scales cost too). */
+  readonly extraBytes: number;
+  /** The floor's severity (at most 1 holds it). */
+  readonly severity: number;
+}
 
-/** A zero vector on one side (cosine exactly 0) is judged by its error alone, within this. */
-const ZERO_VECTOR_TOLERANCE = 0.01;
+interface SearchResult {
+  readonly keep: string[];
+  /** The chosen model, or undefined when even every candidate in float16 misses the floor. */
+  readonly trial: Trial | undefined;
+  /** With every candidate in float16. */
+  readonly reachable: Trial;
+  /** Every candidate's damage alone, worst first. */
+  readonly damage: LayerDamage[];
+}
 
-const matches = (o: OutputFidelity): boolean =>
-  o.maxAbsError <= ABSOLUTE_TOLERANCE || (o.cosine === 0 && o.maxAbsError <= ZERO_VECTOR_TOLERANCE);
+/** Kept layers the final pass tries to quantize again, largest first. */
+const TRIM_TRIES = 32;
 
-/** The worst output cosine, outputs that match within ABSOLUTE_TOLERANCE counting as 1. */
-const worst = (fidelity: readonly OutputFidelity[]): number =>
-  fidelity.reduce((min, o) => Math.min(min, matches(o) ? 1 : o.cosine), 1);
+const costOf = (layers: readonly LayerDamage[]): number => layers.reduce((n, l) => n + l.extraBytes, 0);
 
 /**
  * Mixed precision by measurement. Each candidate layer is quantized alone
- * (the rest kept in float) to rank layers by the damage they do; then the
- * fewest most-damaging layers are kept in float such that every output
- * reaches `minCosine` (a binary search over that ranking). When keeping
- * every candidate cannot reach it, nothing is kept (`trial` undefined) and
- * `reachable` says how far float layers could have got.
+ * (the rest kept in float16) to measure the damage it does, and kept alone
+ * to measure what that costs; then, in two
+ * orders (most damage first, and most damage per byte kept first), the
+ * shortest prefix that holds the floor is found by binary search, the
+ * cheaper in bytes is taken, and its largest layers are tried quantized
+ * again one by one. When keeping every candidate cannot hold the floor,
+ * nothing is kept (`trial` undefined) and `reachable` says how far float16
+ * layers could get.
  *
- * `build(keep)` writes the model with the layers in `keep` left in float.
+ * `build(keep)` writes the model with the layers in `keep` left in float16.
  */
 const searchMixedPrecision = async (
   candidates: readonly string[],
   build: (keep: ReadonlySet<string>) => Uint8Array,
-  reference: Model,
-  samples: readonly TypedArray[][],
-  minCosine: number,
+  probe: FidelityProbe,
+  floor: Floor,
   progress: (fraction: number) => void,
-): Promise<{ keep: string[]; trial: Trial | undefined; reachable: number }> => {
-  const measure = async (keep: ReadonlySet<string>): Promise<Trial> => {
-    const bytes = build(keep);
-    return { bytes, fidelity: await measureFileFidelity(reference, bytes, samples) };
+): Promise<SearchResult> => {
+  const measure = async (keep: readonly string[]): Promise<Trial> => {
+    const bytes = build(new Set(keep));
+    const fidelity = await probe.measureFile(bytes);
+    return { bytes, fidelity, assessment: assess(fidelity, floor) };
   };
-  const damage = new Map<string, number>();
+  const reachable = await measure(candidates);
+  const raw = build(new Set()).length;
+  const damage: LayerDamage[] = [];
   for (const [i, name] of candidates.entries()) {
-    progress((i / candidates.length) * 0.8);
-    const trial = await measure(new Set(candidates.filter((other) => other !== name)));
-    damage.set(name, 1 - worst(trial.fidelity));
+    progress((i / candidates.length) * 0.7);
+    const trial = await measure(candidates.filter((other) => other !== name));
+    damage.push({
+      name,
+      extraBytes: build(new Set([name])).length - raw,
+      severity: Number(trial.assessment.severity.toPrecision(4)),
+    });
   }
-  const ranked = [...candidates].sort((a, b) => damage.get(b)! - damage.get(a)!);
-  let low = 0;
-  let high = ranked.length;
-  let best = await measure(new Set(ranked));
-  // Even every candidate in float misses the floor (the loss is elsewhere): keeping them all would cost
-  // size for nothing, so keep none and say how far float layers could get.
-  if (worst(best.fidelity) < minCosine) return { keep: [], trial: undefined, reachable: worst(best.fidelity) };
-  while (low < high) {
-    progress(0.8 + 0.2 * (1 - (high - low) / ranked.length));
-    const middle = Math.floor((low + high) / 2);
-    const trial = await measure(new Set(ranked.slice(0, middle)));
-    if (worst(trial.fidelity) >= minCosine) {
-      high = middle;
-      best = trial;
-    } else {
-      low = middle + 1;
+  damage.sort((a, b) => b.severity - a.severity);
+  if (!reachable.assessment.met) return { keep: [], trial: undefined, reachable, damage };
+  const names = (layers: readonly LayerDamage[]) => layers.map((l) => l.name);
+  const perByte = [...damage].sort((a, b) => b.severity / (b.extraBytes || 1) - a.severity / (a.extraBytes || 1));
+  let best: { keep: LayerDamage[]; trial: Trial } = { keep: damage, trial: reachable };
+  for (const [o, order] of [damage, perByte].entries()) {
+    let low = 0;
+    let high = order.length;
+    let found: Trial = reachable;
+    while (low < high) {
+      progress(0.7 + 0.1 * o + 0.1 * (1 - (high - low) / order.length));
+      const middle = Math.floor((low + high) / 2);
+      // A prefix costing more than the best found cannot win.
+      if (costOf(order.slice(0, middle)) >= costOf(best.keep) && middle > 0) {
+        high = middle;
+        continue;
+      }
+      const trial = await measure(names(order.slice(0, middle)));
+      if (trial.assessment.met) {
+        high = middle;
+        found = trial;
+      } else low = middle + 1;
     }
+    if (costOf(order.slice(0, high)) < costOf(best.keep)) best = { keep: order.slice(0, high), trial: found };
   }
-  return { keep: ranked.slice(0, high), trial: best, reachable: worst(best.fidelity) };
+  // The prefixes keep whole runs of the ranking; some of their largest layers may not be needed.
+  const trimmable = [...best.keep].sort((a, b) => b.extraBytes - a.extraBytes).slice(0, TRIM_TRIES);
+  for (const [i, layer] of trimmable.entries()) {
+    progress(0.9 + 0.1 * (i / trimmable.length));
+    const keep = best.keep.filter((l) => l !== layer);
+    const trial = await measure(names(keep));
+    if (trial.assessment.met) best = { keep, trial };
+  }
+  return { keep: names(best.keep), trial: best.trial, reachable, damage };
 };
 
-/** What the fidelity guard did: the floor, the layers it kept, the worst cosine before and after. */
-const guardReport = (
-  floor: number,
-  kept: readonly string[],
-  worstBefore: number,
-  worstAfter: number,
-  reachable: number | undefined,
-): GuardReport => ({
-  floor,
-  kept,
-  worstBefore,
-  worstAfter,
-  met: worstAfter >= floor,
-  ...(reachable !== undefined && { reachable }),
-});
-
-export { guardReport, matches, searchMixedPrecision, worst };
+export type { LayerDamage, SearchResult, Trial };
+export { searchMixedPrecision };

@@ -1,13 +1,11 @@
-import type { TypedArray } from '../dtypes.js';
-import type { Model } from '../engine/types.js';
 import { BuiltinOperator, TensorType } from '../tflite/generated/schema_generated.js';
 import { builtinCode } from '../tflite/opcodes.js';
 import { readModel, type TfliteFile } from '../tflite/readModel.js';
 import { writeModel } from '../tflite/writeModel.js';
 import { expandFloat16 } from './expandFloat16.js';
-import { measureFileFidelity } from './fidelity.js';
+import type { FidelityProbe } from './fidelity.js';
+import { worst } from './floor.js';
 import { constantData, nameOf, setConstant } from './graph.js';
-import { worst } from './mixedPrecision.js';
 
 /** The per-layer sparsities a layer may get; the target is reached by mixing them. */
 const LEVELS = [0.25, 0.5, 0.75, 0.9] as const;
@@ -155,8 +153,7 @@ const achievedShare = (weights: readonly Weight[], sparsity: ReadonlyMap<string,
  */
 const pruneModel = async (
   input: Uint8Array,
-  reference: Model,
-  samples: readonly TypedArray[][],
+  probe: FidelityProbe,
   target: number,
   floor: number | undefined,
   progress: (fraction: number) => void,
@@ -167,7 +164,7 @@ const pruneModel = async (
   const weights = prunableWeights(readModel(base));
   const measure = async (sparsity: ReadonlyMap<string, number>) => {
     const bytes = applySparsity(base, sparsity, weights);
-    return { bytes, cosine: worst(await measureFileFidelity(reference, bytes, samples)) };
+    return { bytes, cosine: worst((await probe.measureFile(bytes)).outputs) };
   };
   const layersOf = (sparsity: ReadonlyMap<string, number>): PrunedLayer[] =>
     weights.map((w) => ({ name: w.name, op: w.op, elements: w.elements, sparsity: sparsity.get(w.name) ?? 0 }));

@@ -1,4 +1,5 @@
 import { formatBytes } from './sizes.js';
+import { describeTaskFidelity } from './taskFidelity.js';
 import type { CompressReport, LayerReport } from './types.js';
 
 // The compression report as one self-contained HTML file: inline CSS and
@@ -138,10 +139,13 @@ const latencyChart = (report: CompressReport): string =>
   );
 
 const STYLE = `
-body{font-family:system-ui,sans-serif;color:#1d2330;margin:2rem auto;max-width:820px;padding:0 1rem;line-height:1.45}
+body{font-family:system-ui,sans-serif;color:#1d2330;margin:1.5rem auto;max-width:820px;padding:0 1rem;line-height:1.45}
+dd,td,li,code,p{overflow-wrap:anywhere}.verdict{font-size:1.1rem;font-weight:600;margin:.4rem 0}
+details{margin:.4rem 0}summary{cursor:pointer;color:#3b4252}ul.names{margin:.3rem 0;padding-left:1.2rem;font-size:.85rem}
 h1{font-size:1.4rem;margin-bottom:.2rem}h2{font-size:1.05rem;margin-top:2rem;border-bottom:1px solid #dde1e7;padding-bottom:.2rem}
 .summary{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}.summary dt{color:#5a6272}.summary dd{margin:0}
-.recommendation{background:#e8f6f5;border-left:4px solid #0b7a75;padding:.6rem .9rem}
+.recommendation{background:#e8f6f5;border-left:4px solid #0b7a75;padding:.6rem .9rem;margin:.6rem 0}
+.drift .recommendation{background:#fdf0ee;border-left-color:#c62828}
 .chart{max-width:100%;height:auto;font-size:11px}.axis-label{fill:#3b4252}.value{fill:#5a6272}
 .size-before{fill:#9aa3b2}.size-after{fill:#0b7a75}.layer-bar{fill:#5470c6}.layer-bar.over{fill:#c62828}
 .tensor-bar{fill:#5470c6}.sparsity-bar{fill:#91cc75}.latency-bar{fill:#fac858}.threshold{stroke:#c62828;stroke-width:1.5;stroke-dasharray:4 3}
@@ -216,20 +220,69 @@ const floatOpsByReason = (ops: NonNullable<CompressReport['floatOps']>): string 
     .join('; ');
 };
 
-/** The report of `tfls compress --report FILE.html`. */
+/** Names shown in a collapsed list before "and N more". */
+const LIST_LIMIT = 30;
+
+/** A long list of names, collapsed under a one-line summary and cut at LIST_LIMIT with a count. */
+const collapsedList = (id: string, title: string, items: readonly string[]): string => {
+  if (items.length === 0) return '';
+  const shown = items
+    .slice(0, LIST_LIMIT)
+    .map((i) => `<li><code>${escapeHtml(i)}</code></li>`)
+    .join('');
+  const more =
+    items.length > LIST_LIMIT
+      ? `<li class="more">and ${items.length - LIST_LIMIT} more (the JSON report lists them all)</li>`
+      : '';
+  return `<details id="${id}"><summary>${escapeHtml(title)}</summary><ul class="names">${shown}${more}</ul></details>`;
+};
+
+/** Where the bytes go against the damage: each candidate layer quantized alone, worst first. */
+const damageSection = (report: CompressReport): string => {
+  const damage = report.guard?.damage;
+  if (!damage || damage.length === 0) return '';
+  const kept = new Set(report.guard!.kept);
+  const rows = damage
+    .slice(0, LIST_LIMIT)
+    .map(
+      (d) =>
+        `<tr class="damage-row${kept.has(d.name) ? ' kept' : ''}"><td>${escapeHtml(d.name)}</td><td class="num">${d.severity}</td><td class="num">${escapeHtml(formatBytes(d.extraBytes))}</td><td>${kept.has(d.name) ? 'float16' : 'int8'}</td></tr>`,
+    )
+    .join('');
+  const more =
+    damage.length > LIST_LIMIT
+      ? `<p class="note">and ${damage.length - LIST_LIMIT} more layers, less damaging (the JSON report lists them all).</p>`
+      : '';
+  return `<details id="damage"><summary>Where the bytes go: ${damage.length} layers, each quantized alone (1 is the floor)</summary><table><tr><th>layer</th><th>damage alone</th><th>float16 costs</th><th>kept as</th></tr>${rows}</table>${more}</details>`;
+};
+
+/** What the served task answers after compression, against the original's answers. */
+const taskRows = (report: CompressReport): [string, string][] => {
+  const task = report.fidelity.task;
+  return task ? [[`task (${report.fidelity.taskName})`, describeTaskFidelity(task)]] : [];
+};
+
+/** The report of `tfls compress --report FILE.html`: the verdict and the recommendation first, details after. */
 const compressReportHtml = (report: CompressReport, title: string): string => {
   const int8 = report.layers !== undefined;
   const threshold = report.autoKeepFloat?.threshold;
-  const list = (items: readonly string[] | undefined) =>
-    items && items.length > 0 ? items.map((i) => `<code>${escapeHtml(i)}</code>`).join(', ') : 'none';
+  const guard = report.guard;
   const summary: [string, string][] = [
-    ['mode', report.mode],
     [
       'size',
       `${formatBytes(report.inputBytes)} → ${formatBytes(report.outputBytes)} (${report.ratio}x smaller than float32, ${report.ratioToInput}x than the input)`,
     ],
+    ...(report.inputPrecision ? ([['input', report.inputPrecision.description]] as [string, string][]) : []),
     ['tensors', `${report.tensors.length} rewritten, ${report.skipped.length} left as they were`],
-    ...(report.keptFloat ? ([['kept in float16', list(report.keptFloat)]] as [string, string][]) : []),
+    ...taskRows(report),
+    ...(guard
+      ? ([
+          [
+            'guard',
+            `${guard.task?.statement ?? `cosine ${guard.floor}`}: ${guard.met ? 'held' : 'missed'}${guard.kept.length > 0 ? `, ${guard.kept.length} layer(s) kept in float16${guard.keptBytes !== undefined ? ` (+${formatBytes(guard.keptBytes)})` : ''}` : ''}`,
+          ],
+        ] as [string, string][])
+      : []),
     ...(report.calibration
       ? ([
           [
@@ -244,26 +297,39 @@ const compressReportHtml = (report: CompressReport, title: string): string => {
           string,
         ][])
       : []),
-    ...(report.floatOps && report.floatOps.length > 0
-      ? ([['float ops', floatOpsByReason(report.floatOps)]] as [string, string][])
-      : []),
+    ['latency', report.latency.summary ?? `p50 ${report.latency.beforeP50Ms} → ${report.latency.afterP50Ms} ms`],
   ];
+  const floatOps = report.floatOps ?? [];
+  const lists =
+    collapsedList('kept', `${report.keptFloat?.length ?? 0} layer(s) kept in float16`, report.keptFloat ?? []) +
+    (floatOps.length > 0
+      ? `<details id="float-ops"><summary>${floatOps.length} operator(s) stayed float</summary><p class="note">${floatOpsByReason(floatOps)}</p></details>`
+      : '');
   const errorSection = int8
     ? `<h2>Per-layer error: rmse / scale, worst first</h2><p class="note">${report.layers!.length} quantized tensors against float (TensorFlow's quantization debugger metric). About ${ROUNDING_ONLY.toFixed(3)} is rounding alone; ${threshold === undefined ? 'the dashed line marks it' : `layers past the dashed line (${threshold}, --auto-keep-float) were kept in float16`}.</p>${layerChart(report.layers!, threshold)}`
-    : `<h2>Weight error by tensor (rmse), worst first</h2><p class="note">${Math.min(40, report.tensors.length)} of ${report.tensors.length} rewritten constants.</p>${tensorChart(report)}`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(`${title}: ${report.mode} compression report`)}</title><style>${STYLE}</style></head>
-<body>
-<h1>${escapeHtml(title)}: ${escapeHtml(report.mode)}</h1>
-<dl class="summary">${summary.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${k === 'kept in float16' || k === 'float ops' ? v : escapeHtml(v)}</dd>`).join('')}</dl>
-<p class="recommendation" id="recommendation">${escapeHtml(report.recommendation)}</p>
+    : report.tensors.length > 0
+      ? `<h2>Weight error by tensor (rmse), worst first</h2><p class="note">${Math.min(40, report.tensors.length)} of ${report.tensors.length} rewritten constants.</p>${tensorChart(report)}`
+      : '';
+  const drift = report.unchanged === undefined && guard !== undefined && !guard.met;
+  const details = report.unchanged
+    ? ''
+    : `${damageSection(report)}
 <h2>Size by tensor type, before and after</h2>${sizeChart(report)}
 ${errorSection}
 ${pruningSection(report)}
 <h2>Output fidelity</h2>${fidelityTable(report)}
 ${evalSection(report)}
-<h2>Latency, ${escapeHtml(report.latency.engine)} (${escapeHtml(report.latency.delegate)})</h2>${latencyChart(report)}
+<h2>Latency, ${escapeHtml(report.latency.engine)} (${escapeHtml(report.latency.delegate)})</h2><p class="note">${escapeHtml(report.latency.summary ?? '')}</p>${latencyChart(report)}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(`${title}: ${report.mode} compression report`)}</title><style>${STYLE}</style></head>
+<body${drift ? ' class="drift"' : ''}>
+<h1>${escapeHtml(title)}: ${escapeHtml(report.mode)}</h1>
+<p class="verdict" id="verdict">${escapeHtml(report.verdict ?? '')}</p>
+<p class="recommendation" id="recommendation">${escapeHtml(report.recommendation)}</p>
+<dl class="summary">${summary.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
+${lists}
+${details}
 </body></html>
 `;
 };

@@ -14,7 +14,7 @@ const RUNTIME: ReadonlyMap<number, Readonly<Record<number, string>>> = new Map<
   [BuiltinOperator.CONV_2D, { 2: '1.14.0', 3: '1.14.0', 5: '2.4.0' }],
   [BuiltinOperator.DEPTHWISE_CONV_2D, { 3: '1.14.0', 4: '2.2.0', 6: '2.3.0' }],
   [BuiltinOperator.FULLY_CONNECTED, { 4: '1.14.0', 9: '2.3.0' }],
-  [BuiltinOperator.DEQUANTIZE, { 2: '1.13.1', 3: '1.15.0' }],
+  [BuiltinOperator.DEQUANTIZE, { 2: '1.13.1', 3: '1.15.0', 5: '2.7.0' }],
   [BuiltinOperator.QUANTIZE, { 2: '1.15.0' }],
 ]);
 

@@ -4,6 +4,7 @@ import type { TypedArray } from '../dtypes.js';
 import { syntheticInputs } from '../engine/syntheticInputs.js';
 import type { TensorInfo } from '../engine/types.js';
 import { InputError } from '../errors.js';
+import type { ImageTransform } from '../image/geometry.js';
 import { imageToTensor } from '../image/imageToTensor.js';
 import type { ImageInputSpec } from '../manifest/types.js';
 import { bundledSamplesDir } from '../paths.js';
@@ -19,6 +20,8 @@ interface SampleSet {
   readonly inputs: TypedArray[][];
   /** Where they came from, for the report. */
   readonly source: string;
+  /** For each photo, where the model's input sits on it (undefined for requests and random data): task answers need it. */
+  readonly transforms: (ImageTransform | undefined)[];
 }
 
 /** Is this the input of an image model ([1, H, W, 1|3] of a pixel-capable type)? */
@@ -94,11 +97,17 @@ const sampleInputs = async (
     }
     const spec = options.spec ?? DEFAULT_SPEC;
     const tensors: TypedArray[][] = [];
-    for (const file of requests) tensors.push(await requestSample(file, inputs));
+    const transforms: (ImageTransform | undefined)[] = [];
+    for (const file of requests) {
+      tensors.push(await requestSample(file, inputs));
+      transforms.push(undefined);
+    }
     for (const file of photos) {
       try {
         const info = { ...inputs[0]!, shape: [1, ...inputs[0]!.shape.slice(1)] };
-        tensors.push([(await imageToTensor(await readFile(file), info, spec, SAMPLE_LIMITS)).data]);
+        const image = await imageToTensor(await readFile(file), info, spec, SAMPLE_LIMITS);
+        tensors.push([image.data]);
+        transforms.push(image.transform);
       } catch (error) {
         throw new InputError(`${file}: ${(error as Error).message}`);
       }
@@ -106,11 +115,12 @@ const sampleInputs = async (
     const what = [photos.length > 0 && `${photos.length} photos`, requests.length > 0 && `${requests.length} requests`]
       .filter(Boolean)
       .join(' and ');
-    return { inputs: tensors, source: `${what} from ${dir}` };
+    return { inputs: tensors, source: `${what} from ${dir}`, transforms };
   }
   return {
     inputs: Array.from({ length: count }, (_, i) => syntheticInputs(inputs, i + 1)),
     source: `${count} seeded random inputs`,
+    transforms: Array.from({ length: count }, () => undefined),
   };
 };
 

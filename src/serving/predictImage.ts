@@ -4,12 +4,8 @@ import type { ImageDeadline } from '../image/imageDeadline.js';
 import { imageToTensor } from '../image/imageToTensor.js';
 import { resolveTensor } from '../manifest/resolveManifest.js';
 import type { ServedModel } from '../repository/types.js';
-import { classify } from '../tasks/classification.js';
-import { detectFaces } from '../tasks/faceDetection.js';
-import { landmarks } from '../tasks/landmarks.js';
-import { detectObjects } from '../tasks/objectDetection.js';
-import { rawOutputs } from '../tasks/raw.js';
-import { encodeMask, segmentationMap } from '../tasks/segmentation.js';
+import { encodeMask } from '../tasks/segmentation.js';
+import { answerTask } from './taskAnswer.js';
 import type { StageTimings } from './timings.js';
 
 /**
@@ -45,20 +41,7 @@ const predictImage = async (
   const started = performance.now();
   const read = (outputs: Tensor[]): unknown => {
     timings.inferMs = performance.now() - started;
-    switch (manifest.task) {
-      case 'face-detection':
-        return { detections: detectFaces(manifest.faceDetection!, outputs, outputsInfo, image.transform) };
-      case 'object-detection':
-        return { detections: detectObjects(manifest, outputs, outputsInfo, image.transform) };
-      case 'landmarks':
-        return landmarks(manifest, outputs, outputsInfo, image.transform);
-      case 'classification':
-        return { classes: classify(manifest, outputs, outputsInfo) };
-      case 'segmentation':
-        return segmentationMap(manifest, outputs, outputsInfo);
-      case 'raw':
-        return rawOutputs(outputs);
-    }
+    return answerTask(manifest, outputs, outputsInfo, image.transform);
   };
   const inputShape = [1, ...info.shape.slice(1)];
   const postStarted = () => performance.now() - started - timings.inferMs;

@@ -1,70 +1,27 @@
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { compressModel } from '../../compress/compressModel.js';
-import { imageSpecFor } from '../../compress/imageSpec.js';
 import type { CalibrationMethod } from '../../compress/int8/calibrate.js';
 import type { IoType } from '../../compress/int8/quantizeInt8.js';
+import { modelPrecision } from '../../compress/precision.js';
 import { compressReportHtml } from '../../compress/reportHtml.js';
-import type { CompressMode, CompressReport } from '../../compress/types.js';
+import type { CompressMode } from '../../compress/types.js';
 import { servedModelFile } from '../../eval/modelFiles.js';
 import { readModel } from '../../tflite/readModel.js';
 import { type Command, choiceFlag, integerFlag, numberFlag, positionals, stringFlag, UsageError } from '../command.js';
-import { json, table } from '../format.js';
+import { compressSummary } from '../compressSummary.js';
+import { json } from '../format.js';
 import { progressBar } from '../progress.js';
 
 const MODES: readonly CompressMode[] = ['float32', 'float16', 'dynamic', 'int8'];
 const IO_TYPES: readonly IoType[] = ['float32', 'int8', 'uint8'];
 const METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile'];
 
-/** The --eval lines of the summary: the labeled set's measure before and after. */
-const evalRows = (r: CompressReport): string[][] => {
-  if (!r.eval) return [];
-  const { before, after, kind, items } = r.eval;
-  const pct = (v: number | undefined) => `${((v ?? 0) * 100).toFixed(1)}%`;
-  const measure = (e: typeof before) =>
-    kind === 'classification'
-      ? `top-1 ${pct(e.top1)}, top-5 ${pct(e.top5)}`
-      : kind === 'detection'
-        ? `precision ${pct(e.precision)}, recall ${pct(e.recall)}, mean IoU ${e.meanIoU}`
-        : (e.outputs ?? []).map((o) => `${o.name} cosine ${o.cosine}`).join(', ');
-  return [
-    ['eval', `${items} ${kind} items: ${measure(before)} → ${measure(after)}`],
-    ['', `agreement with the input: ${kind === 'tensors' ? after.agreement : pct(after.agreement)}`],
-  ];
-};
-
-/** The int8 lines of the summary: calibration, delegation, the worst layers, what stayed float. */
-const int8Rows = (r: CompressReport): string[][] => {
-  if (!r.calibration) return [];
-  const rows = [
-    ['calibration', `${r.calibration.samples} inputs, ${r.calibration.method} (${r.calibration.source})`],
-    [
-      'xnnpack',
-      r.delegatedToXnnpack
-        ? `${r.delegatedToXnnpack.delegated} of ${r.delegatedToXnnpack.nodes} nodes delegated`
-        : 'native engine unavailable',
-    ],
-    ...(r.layers ?? [])
-      .slice(0, 3)
-      .map((l, i) => [i === 0 ? 'worst layers' : '', `${l.name} (${l.op}): rmse/scale ${l.rmseOverScale}`]),
-  ];
-  if (r.floatOps && r.floatOps.length > 0)
-    rows.push(['float ops', r.floatOps.map((o) => `${o.output} (${o.op}: ${o.reason})`).join('; ')]);
-  if (r.autoKeepFloat) {
-    const a = r.autoKeepFloat;
-    rows.push([
-      'auto keep',
-      `${a.kept.length} layer(s) over ${a.threshold} kept float: worst rmse/scale ${a.before.worstLayer?.rmseOverScale} → ${a.after.worstLayer?.rmseOverScale}, size +${a.sizeCostPercent}%`,
-    ]);
-  }
-  return rows;
-};
-
 const compress: Command = {
   name: 'compress',
   summary: 'shrink a model (float16, dynamic-range or full int8) and report what it cost',
   help: `Usage: tfls compress <in.tflite> -o <out.tflite> --mode float32|float16|dynamic|int8
-                     [--samples DIR|N] [--min-cosine C | --no-guard] [--prune S] [--eval DIR]
+                     [--samples DIR|N] [--min-cosine C | --no-guard] [--task-floor F] [--prune S] [--eval DIR]
                      [--report FILE.json|FILE.html] [--json]
        tfls compress <in.tflite> -o <out.tflite> --mode int8 --calibration DIR|LIST
                      [--samples N] [--io float32|int8|uint8] [--keep-float NAMES]
@@ -75,16 +32,24 @@ Modes:
   float16   float32 constants stored as float16, read through DEQUANTIZE; XNNPACK
             unpacks them at load, so the model runs at float speed at half the size
   dynamic   weights of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (>= 1,024
-            elements) as symmetric int8 for TFLite's hybrid kernels: about 4x
-            smaller, but XNNPACK has no hybrid kernels, so it may run slower
+            elements) as int8 per output channel, read through DEQUANTIZE, the
+            rest float16: about 3.5x smaller; XNNPACK unpacks the weights at load
+            and computes in float
   int8      full integer: weights and activations int8, ranges calibrated on your
             inputs; XNNPACK runs it with its int8 kernels. Every layer's error
             against float is measured (TensorFlow's quantization debugger metrics)
 
+A mode with nothing to rewrite (an already-quantized model, float16 on a
+float16 model) says so, writes the input unchanged and exits 0.
+
 The original and the result run on the same inputs (photos for image models,
 from --samples or a bundled set; seeded random data otherwise); the report
-gives each output's cosine similarity, max error and RMSE, each rewritten
-tensor's rounding error, and native latency before and after.
+gives each output's cosine similarity, max error and RMSE and, where the task
+is known (model.json beside the file, else the metadata and tensors), what it
+answers: top-1 agreement and top-5 overlap, boxes found again (IoU) and missed
+or added, landmark moves in pixels and % of the input, mask pixels that keep
+their class. Latency before and after is timed interleaved; a difference
+inside the noise is reported as "no measurable change".
 
 Options:
   -o, --output FILE         where to write the compressed model
@@ -97,6 +62,14 @@ Options:
                             0.99): the layers that hurt fidelity most stay in
                             float16 until every output's cosine reaches C; the
                             report says which and why
+  --task-floor F            dynamic and int8, where the task is known: the guard's
+                            floor in its terms, instead of the default: landmarks,
+                            the largest move of a visible point as a share of the
+                            input (default 1%); classification, the share of photos
+                            keeping their top class (1); detection, the smallest IoU
+                            of a box found again, none missed or added (0.8);
+                            segmentation, the share of pixels keeping their class
+                            (0.98). "2%" or 0.02
   --no-guard                dynamic and int8: the mode's raw result, no guard
   --prune S                 zero the share S (0..1) of CONV_2D and FULLY_CONNECTED
                             weights with the smallest magnitudes first, spread over
@@ -130,6 +103,7 @@ Options:
     samples: { type: 'string' },
     'min-cosine': { type: 'string' },
     'no-guard': { type: 'boolean' },
+    'task-floor': { type: 'string' },
     prune: { type: 'string' },
     calibration: { type: 'string' },
     'calibration-method': { type: 'string' },
@@ -156,13 +130,22 @@ Options:
       throw new UsageError(
         `--${noGuard ? 'no-guard' : 'min-cosine'} applies to --mode dynamic and int8, which have the guard`,
       );
+    const taskFloorText = stringFlag(args, 'task-floor');
+    const taskFloor =
+      taskFloorText === undefined
+        ? undefined
+        : taskFloorText.endsWith('%')
+          ? Number(taskFloorText.slice(0, -1)) / 100
+          : Number(taskFloorText);
+    if (taskFloor !== undefined && !(taskFloor > 0 && taskFloor <= 1))
+      throw new UsageError(`--task-floor must be a share in (0, 1] or a percentage, got ${taskFloorText}`);
+    if (taskFloor !== undefined && (noGuard || (mode !== 'dynamic' && mode !== 'int8')))
+      throw new UsageError('--task-floor sets the guard of --mode dynamic and int8');
     const autoKeepFloat = numberFlag(args, 'auto-keep-float', (t) => t > 0, 'a positive rmse/scale');
     const int8Only = ['calibration', 'calibration-method', 'io', 'keep-float', 'auto-keep-float'].filter(
       (flag) => stringFlag(args, flag) !== undefined,
     );
     if (mode !== 'int8' && int8Only.length > 0) throw new UsageError(`--${int8Only[0]} applies to --mode int8 only`);
-    if (mode === 'int8' && stringFlag(args, 'calibration') === undefined)
-      throw new UsageError('--mode int8 needs --calibration <dir or list of photos or KServe v2 .json requests>');
     const samples = stringFlag(args, 'samples');
     const sampleCount = samples !== undefined && /^\d+$/.test(samples) ? integerFlag(args, 'samples', 8, 1) : undefined;
     const keepFloat = stringFlag(args, 'keep-float')
@@ -172,8 +155,14 @@ Options:
     // The file and the model.json beside it, read once: --eval serves the models with it.
     const served = await servedModelFile(path!, undefined);
     const input = served.bytes;
+    // An integer model has nothing for int8 to do, calibrated or not: compressModel says so.
+    if (
+      mode === 'int8' &&
+      stringFlag(args, 'calibration') === undefined &&
+      modelPrecision(readModel(input)).kind !== 'full-integer'
+    )
+      throw new UsageError('--mode int8 needs --calibration <dir or list of photos or KServe v2 .json requests>');
     const evalDir = stringFlag(args, 'eval');
-    const imageSpec = await imageSpecFor(path, readModel(input));
     const progress = progressBar(io.stderr);
     let result: Awaited<ReturnType<typeof compressModel>>;
     try {
@@ -181,15 +170,17 @@ Options:
         mode,
         ...(samples !== undefined && sampleCount === undefined && { samples }),
         ...(sampleCount !== undefined && { sampleCount }),
-        ...(imageSpec && { imageSpec }),
+        manifest: served.manifest,
+        readFile: served.readFile,
         ...(minCosine !== undefined && { minCosine }),
+        ...(taskFloor !== undefined && { taskFloor }),
         ...(noGuard && { guard: false }),
         ...(prune !== undefined && { prune }),
         ...(evalDir !== undefined && {
           evaluation: { data: evalDir, manifest: served.manifest, readFile: served.readFile },
         }),
         ...(mode === 'int8' && {
-          calibration: stringFlag(args, 'calibration')!,
+          ...(stringFlag(args, 'calibration') !== undefined && { calibration: stringFlag(args, 'calibration')! }),
           calibrationMethod: choiceFlag(args, 'calibration-method', METHODS, 'minmax'),
           io: choiceFlag(args, 'io', IO_TYPES, 'float32'),
           ...(keepFloat && { keepFloat }),
@@ -211,51 +202,7 @@ Options:
       io.stdout.write(json(result.report));
       return 0;
     }
-    const r = result.report;
-    io.stdout.write(
-      table([
-        ['mode', r.mode],
-        [
-          'size',
-          `${r.inputBytes} → ${r.outputBytes} bytes (${r.ratio}x smaller than float32, ${r.ratioToInput}x than the input)`,
-        ],
-        [
-          'tensors',
-          `${r.tensors.length} rewritten, ${r.skipped.length} left as they were${r.keptFloat ? `, ${r.keptFloat.length} kept in float16` : ''}`,
-        ],
-        ...int8Rows(r),
-        ...(r.guard
-          ? [
-              [
-                'guard',
-                r.guard.kept.length === 0
-                  ? `floor cosine ${r.guard.floor} held (worst ${r.guard.worstBefore}), nothing kept`
-                  : `${r.guard.kept.length} layer(s) kept in float16 for floor cosine ${r.guard.floor}: worst ${r.guard.worstBefore} → ${r.guard.worstAfter}${r.guard.met ? '' : ' (not reached)'}`,
-              ],
-            ]
-          : []),
-        ...r.fidelity.outputs.map((o, i) => [
-          i === 0 ? 'fidelity' : '',
-          `${o.name}: cosine ${o.cosine}, max error ${o.maxAbsError}, rmse ${o.rmse}`,
-        ]),
-        ['', `(${r.fidelity.source})`],
-        ...evalRows(r),
-        ...(r.pruning
-          ? [
-              [
-                'pruning',
-                `${(r.pruning.achieved * 100).toFixed(1)}% of ${r.pruning.layers.length} layers' weights zero (${(r.pruning.requested * 100).toFixed(0)}% asked); zip ${r.pruning.zippedBytes?.input} → ${r.pruning.zippedBytes?.output} bytes`,
-              ],
-              ['', r.pruning.note],
-            ]
-          : []),
-        [
-          'latency',
-          `${r.latency.engine} (${r.latency.delegate}): p50 ${r.latency.beforeP50Ms} → ${r.latency.afterP50Ms} ms`,
-        ],
-        ['', r.recommendation],
-      ]),
-    );
+    io.stdout.write(compressSummary(result.report));
     return 0;
   },
 };

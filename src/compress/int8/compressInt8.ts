@@ -4,11 +4,13 @@ import type { Model } from '../../engine/types.js';
 import { readModel, type TfliteFile } from '../../tflite/readModel.js';
 import { writeModel } from '../../tflite/writeModel.js';
 import { expandFloat16 } from '../expandFloat16.js';
-import { measureFidelity, measureFileFidelity } from '../fidelity.js';
-import { guardReport, searchMixedPrecision, worst } from '../mixedPrecision.js';
+import type { Fidelity, FidelityProbe } from '../fidelity.js';
+import type { Floor } from '../floor.js';
+import { holdFloor } from '../guard.js';
+import { dequantizeWeights } from '../precision.js';
 import { updateMinRuntimeVersion } from '../runtimeVersion.js';
 import { toFloat16 } from '../toFloat16.js';
-import type { AutoKeepFloatReport, GuardReport, LayerReport, OutputFidelity } from '../types.js';
+import type { AutoKeepFloatReport, GuardReport, LayerReport } from '../types.js';
 import { type CalibrationMethod, calibrate, type Range } from './calibrate.js';
 import { fuseActivations } from './fuseActivations.js';
 import { layerStats } from './layerStats.js';
@@ -21,17 +23,17 @@ interface Int8Options {
   readonly keepFloat: readonly string[];
   /** Keep in float the layers whose rmse/scale exceeds this, then measure again. */
   readonly autoKeepFloat?: number;
-  /** The fidelity guard: keep the most damaging layers in float16 until every output reaches this cosine. */
-  readonly minCosine?: number;
-  /** The inputs the guard measures on: the report's fidelity set (default: the calibration inputs). */
-  readonly guardSamples?: readonly TypedArray[][];
+  /** The report's fidelity set: every attempt is measured on it. */
+  readonly probe: FidelityProbe;
+  /** The fidelity guard: keep the most damaging layers in float16 until the floor holds. */
+  readonly floor?: Floor;
   readonly progress: (step: string, fraction: number) => void;
 }
 
 interface Int8Attempt {
   readonly bytes: Uint8Array;
   readonly result: Int8Result;
-  readonly fidelity: OutputFidelity[];
+  readonly fidelity: Fidelity;
   readonly layers: LayerReport[];
 }
 
@@ -44,10 +46,14 @@ interface Int8Outcome extends Int8Attempt {
 /** The mixed-precision search ranks layers on this many inputs; the result is measured on all. */
 const SEARCH_SAMPLES = 16;
 
-/** The float model the quantizer starts from: float32 weights, activations fused into their producers. */
+/**
+ * The float model the quantizer starts from: float32 weights (a
+ * dynamic-range model's dequantized), activations fused into their producers.
+ */
 const floatBaseline = (input: Uint8Array): TfliteFile => {
   const file = readModel(input);
   expandFloat16(file.model);
+  dequantizeWeights(file);
   fuseActivations(file.model);
   return file;
 };
@@ -85,7 +91,7 @@ const compressInt8 = async (
     const model = await loadModel(bytes, { threads: 1 });
     try {
       options.progress('measuring fidelity', at + 0.05);
-      const fidelity = await measureFidelity(reference, model, samples);
+      const fidelity = await options.probe.measure(model);
       options.progress('comparing layers', at + 0.1);
       const layers = await layerStats(baseline, bytes, result.quantizedOutputs, samples);
       return { bytes, result, fidelity, layers: layers.sort((a, b) => b.rmseOverScale - a.rmseOverScale) };
@@ -109,40 +115,38 @@ const compressInt8 = async (
     auto = {
       threshold,
       kept: sensitive,
-      before: { outputBytes: before.bytes.length, worstLayer: worstLayer(before.layers), outputs: before.fidelity },
-      after: { outputBytes: outcome.bytes.length, worstLayer: worstLayer(outcome.layers), outputs: outcome.fidelity },
+      before: {
+        outputBytes: before.bytes.length,
+        worstLayer: worstLayer(before.layers),
+        outputs: before.fidelity.outputs,
+      },
+      after: {
+        outputBytes: outcome.bytes.length,
+        worstLayer: worstLayer(outcome.layers),
+        outputs: outcome.fidelity.outputs,
+      },
       sizeCostPercent: Number((((outcome.bytes.length - before.bytes.length) / before.bytes.length) * 100).toFixed(2)),
     };
   }
   let guard: GuardReport | undefined;
-  const floor = options.minCosine;
-  if (floor !== undefined) {
-    const guardSamples = options.guardSamples ?? samples;
-    // On the calibration inputs an attempt has measured it already.
-    const fidelityOf = async (attempted: Int8Attempt): Promise<OutputFidelity[]> =>
-      guardSamples === samples ? attempted.fidelity : measureFileFidelity(reference, attempted.bytes, guardSamples);
-    const worstBefore = worst(await fidelityOf(outcome));
-    let kept: string[] = [];
-    let reachable: number | undefined;
-    if (worstBefore < floor) {
-      // Candidates: the quantized layers that err at all; data movement (PAD, pooling) is exact.
-      const kept0 = new Set(keptFloat);
-      const candidates = outcome.layers.filter((l) => l.rmseOverScale > 0 && !kept0.has(l.name)).map((l) => l.name);
-      const search = await searchMixedPrecision(
-        candidates,
-        (keep) => build(new Set([...kept0, ...keep])).bytes,
-        reference,
-        guardSamples.slice(0, SEARCH_SAMPLES),
-        floor,
-        (f) => options.progress('guarding fidelity', 0.75 + 0.1 * f),
-      );
-      if (!search.trial) reachable = search.reachable;
-      kept = search.keep;
-    }
-    if (kept.length > 0) {
-      keptFloat = [...keptFloat, ...kept];
+  if (options.floor !== undefined) {
+    // Candidates: the quantized layers that err at all; data movement (PAD, pooling) is exact.
+    const kept0 = new Set(keptFloat);
+    const held = await holdFloor({
+      floor: options.floor,
+      outputNames: reference.outputs.map((o) => o.name),
+      before: outcome.fidelity,
+      rawBytes: outcome.bytes.length,
+      candidates: outcome.layers.filter((l) => l.rmseOverScale > 0 && !kept0.has(l.name)).map((l) => l.name),
+      build: (keep) => build(new Set([...kept0, ...keep])).bytes,
+      searchProbe: options.probe.take(SEARCH_SAMPLES),
+      probe: options.probe,
+      progress: (f) => options.progress('guarding fidelity', 0.75 + 0.1 * f),
+    });
+    if (held.kept.length > 0) {
+      keptFloat = [...keptFloat, ...held.kept];
       const guarded = await attempt(new Set(keptFloat), 0.85);
-      const byGuard = new Set(kept);
+      const byGuard = new Set(held.kept);
       outcome = {
         ...guarded,
         result: {
@@ -153,8 +157,7 @@ const compressInt8 = async (
         },
       };
     }
-    const worstAfter = kept.length === 0 ? worstBefore : worst(await fidelityOf(outcome));
-    guard = guardReport(floor, kept, worstBefore, worstAfter, reachable);
+    guard = held.report;
   }
   return { ...outcome, keptFloat, ...(auto && { autoKeepFloat: auto }), ...(guard && { guard }) };
 };

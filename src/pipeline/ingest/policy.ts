@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { manifestSchema } from '../../manifest/schema.js';
 
+/** A cosine or a share: in (0, 1]. */
 const cosine = z.number().check(z.gt(0), z.maximum(1));
 
 /** How an upload is to be compressed before it is published. */
@@ -15,6 +16,19 @@ const compressSchema = z.strictObject({
   minCosine: z.optional(cosine),
   /** false: the mode's raw result, without the fidelity guard. */
   guard: z.optional(z.boolean()),
+  /**
+   * dynamic and int8, where the task is known: the guard's floor in the task's
+   * terms (defaults: landmarks within 1% of the input, the same top class,
+   * every box found again at IoU 0.8, 98% of mask pixels).
+   */
+  taskFloor: z.optional(
+    z.strictObject({
+      landmarkError: z.optional(cosine),
+      top1Agreement: z.optional(cosine),
+      boxIoU: z.optional(cosine),
+      pixelAgreement: z.optional(cosine),
+    }),
+  ),
   /** Publish only if every output of the compressed model keeps at least this cosine against the upload. */
   minOutputCosine: z.optional(cosine),
 });

@@ -1,7 +1,6 @@
 import { compressModel } from '../../compress/compressModel.js';
 import type { CompressReport } from '../../compress/types.js';
 import { oneLine } from '../../errors.js';
-import { imageInputSpec } from '../../manifest/resolveManifest.js';
 import { checkModel, type ModelChecks } from './checkModel.js';
 import { type IngestPolicy, manifestOf } from './policy.js';
 import { IngestRejection } from './rejection.js';
@@ -36,7 +35,8 @@ const checkUpload = async (input: UploadCheckInput, stage: (name: string) => voi
   try {
     result = await compressModel(bytes, {
       mode: compress.mode,
-      imageSpec: imageInputSpec(manifestOf(policy)),
+      // What the model is published as decides the task whose answers the report and the guard compare.
+      manifest: manifestOf(policy),
       ...(samplesDir && compress.mode === 'int8' && { calibration: samplesDir }),
       ...(samplesDir && compress.mode !== 'int8' && { samples: samplesDir }),
       ...(compress.calibrationMethod && { calibrationMethod: compress.calibrationMethod }),
@@ -44,6 +44,7 @@ const checkUpload = async (input: UploadCheckInput, stage: (name: string) => voi
       ...(compress.keepFloat && { keepFloat: compress.keepFloat }),
       ...(compress.minCosine !== undefined && { minCosine: compress.minCosine }),
       ...(compress.guard !== undefined && { guard: compress.guard }),
+      ...(compress.taskFloor && { taskFloor: compress.taskFloor }),
       latencyRuns: 10,
     });
   } catch (error) {
