@@ -18,6 +18,7 @@ export default defineConfig({
       exclude: ['src/tflite/generated/**', 'src/playground/**'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'coverage',
+      reportOnFailure: true,
     },
   },
 });
