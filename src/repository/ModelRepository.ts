@@ -1,65 +1,54 @@
-import { readFile } from 'node:fs/promises';
-import { loadModel } from '../engine/loadModel.js';
+import { withRunDeadline } from '../engine/runDeadline.js';
 import type { LoadOptions } from '../engine/types.js';
 import { ModelUnavailableError, NotFoundError, type TflsError } from '../errors.js';
 import { resolveManifest } from '../manifest/resolveManifest.js';
+import { LoadFailures } from './loadFailures.js';
+import { loadVersion } from './loadVersion.js';
+import { type CacheEntry, type Loaded, ModelCache } from './modelCache.js';
 import { checkModelName } from './names.js';
+import { quietLogger, type RepositoryLogger } from './repositoryLogger.js';
 import type { Lease, ModelSource, ServedModel } from './types.js';
-
-interface RepositoryLogger {
-  info(message: string, extra: Record<string, unknown>): void;
-  warn(message: string, extra: Record<string, unknown>): void;
-  error(message: string, extra: Record<string, unknown>): void;
-}
+import { type ModelVersions, VersionIndex } from './versionIndex.js';
 
 interface RepositoryOptions {
   readonly source: ModelSource;
-  /** Budget for loaded models, counted as the sum of their model.tflite sizes. */
+  /** Budget for loaded models: the memory each load took, as measured (never less than its file). */
   readonly cacheBytes: number;
   /** How old a model's version listing may get before a request triggers a new look. */
   readonly refreshMs: number;
   readonly load?: LoadOptions;
+  /** A run that has not answered after this marks its version failed (503) until a new version; default none. */
+  readonly runTimeoutMs?: number;
   readonly logger?: RepositoryLogger;
   /** Called after each successful load (metrics). */
   readonly onLoaded?: (served: ServedModel) => void;
+  readonly clock?: () => number;
 }
 
 interface VersionStatus {
   readonly version: number;
-  readonly state: 'AVAILABLE' | 'LOADING' | 'END';
+  /**
+   * AVAILABLE: loaded, or the version a request gets; LOADING; END: failed
+   * or superseded; UNLOADED: in the source, loaded at its first request.
+   */
+  readonly state: 'AVAILABLE' | 'LOADING' | 'END' | 'UNLOADED';
   readonly error?: string;
 }
 
-interface CacheEntry {
-  readonly key: string;
+interface IndexRow {
   readonly name: string;
-  readonly version: number;
-  /** The served model, once loaded; replaced when its model.json is read again. */
-  promise: Promise<ServedModel>;
-  served?: ServedModel;
-  /** Identity of the model.json the served settings came from. */
-  manifestTag?: string;
-  refs: number;
-  lastUsed: number;
-  /** Evicted or superseded: disposed once the last lease is released. */
-  dropped: boolean;
+  readonly version?: number;
+  readonly state: VersionStatus['state'];
+  readonly reason?: string;
 }
 
-interface ModelState {
-  /** Versions in the source, ascending, as of checkedAt. */
-  versions: number[];
-  checkedAt: number;
-  /** The version requests without a version get. */
-  latest?: number;
-  checking?: Promise<void>;
-}
-
-const quiet: RepositoryLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const keyOf = (name: string, version: number): string => `${name}@${version}`;
 const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
- * Loaded models by name and version, for one process.
+ * Loaded models by name and version, for one process: the version index
+ * (what the source holds, listed again every `refreshMs`), the cache (loaded
+ * versions, leases, a memory budget) and the record of failures, joined.
  *
  * - A request without a version gets the highest version that loads.
  * - Every `refreshMs` a request triggers a look for newer versions in the
@@ -67,28 +56,41 @@ const reason = (error: unknown): string => (error instanceof Error ? error.messa
  *   Requests holding the old version finish on it, and it is disposed when
  *   the last lease is released. A version that fails to load is logged and
  *   the current one keeps serving.
- * - Loaded models are evicted least-recently-used past `cacheBytes`.
+ * - Loaded models are evicted least-recently-used past `cacheBytes`, counted
+ *   as the memory each load took.
+ * - A version whose run overran `runTimeoutMs` is refused until it leaves
+ *   the source.
  */
 class ModelRepository {
   readonly #options: RepositoryOptions;
   readonly #logger: RepositoryLogger;
-  readonly #entries = new Map<string, CacheEntry>();
-  readonly #models = new Map<string, ModelState>();
-  readonly #discovering = new Map<string, Promise<ModelState>>();
-  readonly #failures = new Map<string, { error: Error; at: number }>();
-  /** Names found missing, and when: a flood of requests for unknown models lists the source once per refresh. */
-  readonly #missing = new Map<string, number>();
-  #usedBytes = 0;
+  readonly #clock: () => number;
+  readonly #index: VersionIndex;
+  readonly #cache: ModelCache;
+  readonly #failures: LoadFailures;
+  readonly #discovering = new Map<string, Promise<ModelVersions>>();
+  readonly #checking = new Map<string, Promise<void>>();
+  /** Identity of the model.json each loaded version's settings came from. */
+  readonly #manifestTags = new Map<string, string | undefined>();
   #ready = false;
   #preloaded: readonly string[] = [];
 
   public constructor(options: RepositoryOptions) {
     this.#options = options;
-    this.#logger = options.logger ?? quiet;
+    this.#logger = options.logger ?? quietLogger;
+    this.#clock = options.clock ?? Date.now;
+    this.#index = new VersionIndex(options.source, options.refreshMs, this.#logger, this.#clock);
+    this.#cache = new ModelCache(options.cacheBytes, this.#logger, this.#clock);
+    this.#failures = new LoadFailures(options.refreshMs, this.#clock);
   }
 
   public get source(): ModelSource {
     return this.#options.source;
+  }
+
+  /** What the loaded models take, as the cache budget counts it. */
+  public get usedBytes(): number {
+    return this.#cache.usedBytes;
   }
 
   /**
@@ -97,7 +99,7 @@ class ModelRepository {
    */
   public async readiness(): Promise<{ ready: boolean; reason?: string }> {
     if (!this.#ready) return { ready: false, reason: 'the models to preload are still loading' };
-    const down = this.#preloaded.filter((name) => this.#models.get(name)?.latest === undefined);
+    const down = this.#preloaded.filter((name) => this.#index.known(name)?.latest === undefined);
     if (down.length > 0)
       return { ready: false, reason: `preloaded models not serving: ${down.map((n) => JSON.stringify(n)).join(', ')}` };
     const unreachable = await this.#options.source.unreachable();
@@ -123,7 +125,7 @@ class ModelRepository {
     const state = await this.#state(name);
     const wanted = version ?? state.latest;
     if (wanted === undefined) throw this.#unavailable(name, state);
-    if (version !== undefined && !state.versions.includes(version) && !this.#entries.has(keyOf(name, version))) {
+    if (version !== undefined && !state.versions.includes(version) && !this.#cache.entry(keyOf(name, version))) {
       // The listing may predate the version: look again before saying no.
       await this.#check(name, state);
       if (!state.versions.includes(version))
@@ -144,37 +146,39 @@ class ModelRepository {
   public async status(name: string, version?: number): Promise<VersionStatus[]> {
     checkModelName(name);
     const state = await this.#state(name);
-    const versions = version === undefined ? state.versions : [version];
     if (version !== undefined && !state.versions.includes(version))
       throw new NotFoundError(`model ${JSON.stringify(name)} has no version ${version}`);
-    return versions.map((v) => {
-      const entry = this.#entries.get(keyOf(name, v));
-      const failure = this.#failures.get(keyOf(name, v));
-      if (entry?.served) return { version: v, state: 'AVAILABLE' };
-      if (entry) return { version: v, state: 'LOADING' };
-      if (failure) return { version: v, state: 'END', error: failure.error.message };
-      return { version: v, state: v === state.latest ? 'AVAILABLE' : 'END' };
-    });
+    return (version === undefined ? state.versions : [version]).map((v) => this.#versionStatus(name, v, state.latest));
   }
 
   /**
    * Every model in the source and the state of the version a request would
-   * get (the KServe / Triton repository index): one listing of the source,
-   * then each model's versions.
+   * get (the KServe / Triton repository index), without loading anything: a
+   * model not loaded yet is listed UNLOADED with its highest version, and
+   * loads at its first request.
    */
-  public async index(): Promise<{ name: string; version?: number; state: VersionStatus['state']; reason?: string }[]> {
-    const rows: { name: string; version?: number; state: VersionStatus['state']; reason?: string }[] = [];
+  public async index(): Promise<IndexRow[]> {
+    const rows: IndexRow[] = [];
     for (const name of await this.#options.source.listModels()) {
-      const statuses = await this.status(name).catch((error: Error) => [
-        { state: 'END' as const, error: error.message },
-      ]);
+      const known = this.#index.known(name);
+      if (!known) {
+        const versions = await this.#options.source.listVersions(name).catch(() => []);
+        rows.push({
+          name,
+          ...(versions.length > 0 && { version: versions.at(-1)! }),
+          state: 'UNLOADED',
+          reason: 'not loaded yet: it loads at its first request',
+        });
+        continue;
+      }
+      const statuses = known.versions.map((v) => this.#versionStatus(name, v, known.latest));
       const current =
         statuses.filter((s) => s.state === 'AVAILABLE').at(-1) ??
         statuses.filter((s) => s.state === 'LOADING').at(-1) ??
         statuses.at(-1);
       rows.push({
         name,
-        ...(current && 'version' in current && { version: current.version }),
+        ...(current && { version: current.version }),
         state: current?.state ?? 'END',
         ...(current?.error && { reason: current.error }),
       });
@@ -182,42 +186,53 @@ class ModelRepository {
     return rows;
   }
 
-  /** Disposes every loaded model. */
-  public dispose(): void {
-    for (const entry of this.#entries.values()) this.#drop(entry);
-    this.#models.clear();
+  /**
+   * Looks for new versions of a model now, as a request does once its listing
+   * is older than `refreshMs`, and resolves when a newer version (if any) has
+   * been loaded and swapped in.
+   */
+  public async refresh(name: string): Promise<void> {
+    checkModelName(name);
+    const state = this.#index.known(name);
+    if (!state) {
+      await this.#discover(name);
+      return;
+    }
+    await (this.#checking.get(name) ?? this.#check(name, state));
   }
 
-  async #state(name: string): Promise<ModelState> {
-    const state = this.#models.get(name);
+  /** Disposes every loaded model. */
+  public dispose(): void {
+    this.#cache.dropAll();
+    this.#index.clear();
+  }
+
+  #versionStatus(name: string, version: number, latest: number | undefined): VersionStatus {
+    const entry = this.#cache.entry(keyOf(name, version));
+    const failure = this.#failures.get(keyOf(name, version));
+    if (entry?.loaded) return { version, state: 'AVAILABLE' };
+    if (entry) return { version, state: 'LOADING' };
+    if (failure) return { version, state: 'END', error: failure.error.message };
+    return { version, state: version === latest ? 'AVAILABLE' : 'END' };
+  }
+
+  async #state(name: string): Promise<ModelVersions> {
+    const state = this.#index.known(name);
     if (!state) return this.#discover(name);
-    if (Date.now() - state.checkedAt >= this.#options.refreshMs && !state.checking) {
-      state.checking = this.#check(name, state).finally(() => {
-        state.checking = undefined;
-      });
+    if (this.#index.due(state) && !this.#checking.has(name)) {
+      const checking = this.#check(name, state).finally(() => this.#checking.delete(name));
+      this.#checking.set(name, checking);
     }
     return state;
   }
 
   /** First sight of a model: list its versions and load the highest that loads. */
-  #discover(name: string): Promise<ModelState> {
-    // The location stays out of the message: callers need not know where the server keeps its models.
-    const notFound = () => new NotFoundError(`model ${JSON.stringify(name)} not found`);
-    const missingSince = this.#missing.get(name);
-    if (missingSince !== undefined && Date.now() - missingSince < this.#options.refreshMs)
-      return Promise.reject(notFound());
+  #discover(name: string): Promise<ModelVersions> {
     let discovering = this.#discovering.get(name);
     if (!discovering) {
       discovering = (async () => {
-        const versions = await this.#options.source.listVersions(name);
-        if (versions.length === 0) {
-          if (this.#missing.size > 10_000) this.#missing.clear();
-          this.#missing.set(name, Date.now());
-          throw notFound();
-        }
-        this.#missing.delete(name);
-        const state: ModelState = { versions, checkedAt: Date.now() };
-        for (const version of [...versions].reverse()) {
+        const state = await this.#index.discover(name);
+        for (const version of [...state.versions].reverse()) {
           try {
             (await this.#lease(name, version)).release();
             state.latest = version;
@@ -226,7 +241,7 @@ class ModelRepository {
             // Logged by #load; an older version may still serve.
           }
         }
-        this.#models.set(name, state);
+        this.#index.remember(name, state);
         return state;
       })().finally(() => this.#discovering.delete(name));
       this.#discovering.set(name, discovering);
@@ -240,29 +255,21 @@ class ModelRepository {
    * remains and loads serves instead; versions gone from the source are
    * dropped, whoever asked for them.
    */
-  async #check(name: string, state: ModelState): Promise<void> {
-    try {
-      state.versions = await this.#options.source.listVersions(name);
-    } catch (error) {
-      this.#logger.warn('listing model versions failed; serving what is loaded', { model: name, error: reason(error) });
-      return;
-    } finally {
-      state.checkedAt = Date.now();
-    }
-    for (const entry of [...this.#entries.values()])
-      if (entry.name === name && !state.versions.includes(entry.version)) this.#drop(entry);
+  async #check(name: string, state: ModelVersions): Promise<void> {
+    if (!(await this.#index.relist(name, state))) return;
+    for (const entry of this.#cache.loaded(name)) if (!state.versions.includes(entry.version)) this.#cache.drop(entry);
+    for (const key of [...this.#manifestTags.keys()])
+      if (key.startsWith(`${name}@`) && !this.#cache.entry(key)) this.#manifestTags.delete(key);
     await this.#rereadManifests(name);
-    for (const key of [...this.#failures.keys()])
-      if (key.startsWith(`${name}@`) && !state.versions.includes(Number(key.slice(name.length + 1))))
-        this.#failures.delete(key);
+    this.#failures.keepOnly(name, state.versions);
     const previous = state.latest;
     const kept = previous !== undefined && state.versions.includes(previous) ? previous : undefined;
+    const keptRefused = kept !== undefined && this.#failures.get(keyOf(name, kept))?.permanent;
     // Newest first, down to (not including) the version that still serves.
-    const candidates = state.versions.filter((v) => kept === undefined || v > kept).reverse();
-    let chosen = kept;
+    const candidates = state.versions.filter((v) => kept === undefined || keptRefused || v > kept).reverse();
+    let chosen = keptRefused ? undefined : kept;
     for (const version of candidates) {
-      const failure = this.#failures.get(keyOf(name, version));
-      if (failure && Date.now() - failure.at < this.#options.refreshMs) continue;
+      if (this.#failures.blocking(keyOf(name, version))) continue;
       try {
         (await this.#lease(name, version)).release();
         chosen = version;
@@ -275,13 +282,13 @@ class ModelRepository {
     state.latest = chosen;
     if (chosen === undefined) {
       this.#logger.error('no version of the model serves any more', { model: name, previous });
-      if (state.versions.length === 0) this.#models.delete(name);
+      if (state.versions.length === 0) this.#index.forget(name);
       return;
     }
     this.#logger.info('new model version serving', { model: name, version: chosen, previous });
     if (previous !== undefined) {
-      const old = this.#entries.get(keyOf(name, previous));
-      if (old) this.#drop(old);
+      const old = this.#cache.entry(keyOf(name, previous));
+      if (old) this.#cache.drop(old);
     }
   }
 
@@ -294,27 +301,24 @@ class ModelRepository {
    */
   async #rereadManifests(name: string): Promise<void> {
     const { source } = this.#options;
-    for (const entry of [...this.#entries.values()]) {
-      const served = entry.served;
-      if (entry.name !== name || !served || entry.dropped) continue;
-      const tag = await source.manifestTag(name, entry.version).catch(() => entry.manifestTag);
-      if (tag === entry.manifestTag) continue;
+    for (const entry of this.#cache.loaded(name)) {
+      const known = this.#manifestTags.get(entry.key);
+      const tag = await source.manifestTag(name, entry.version).catch(() => known);
+      if (tag === known) continue;
       const where = { model: name, version: entry.version };
+      const served = entry.loaded!.served;
       try {
         const files = await source.fetchManifest(name, entry.version);
-        const next: ServedModel = {
+        this.#cache.update(entry, {
           ...served,
           manifest: await resolveManifest(files.manifest, served.model, files.readFile),
           manifestSource: files.manifest === undefined ? 'defaults' : 'model.json',
-        };
-        if (entry.dropped) continue;
-        entry.served = next;
-        entry.promise = Promise.resolve(next);
-        entry.manifestTag = files.manifestTag;
+        });
+        this.#manifestTags.set(entry.key, files.manifestTag);
         this.#logger.info('model settings read again: its model.json changed', where);
       } catch (error) {
         // Not tried again until it changes once more.
-        entry.manifestTag = tag;
+        this.#manifestTags.set(entry.key, tag);
         this.#logger.error('model.json changed but cannot be used; the version keeps its settings', {
           ...where,
           error: reason(error),
@@ -325,103 +329,81 @@ class ModelRepository {
 
   async #lease(name: string, version: number): Promise<Lease> {
     const key = keyOf(name, version);
-    let entry = this.#entries.get(key);
+    let entry = this.#cache.entry(key);
     if (!entry) {
-      const failure = this.#failures.get(key);
-      if (failure && Date.now() - failure.at < this.#options.refreshMs) throw failure.error;
-      entry = this.#load(name, version);
+      const blocking = this.#failures.blocking(key);
+      if (blocking) throw blocking;
+      entry = this.#cache.ensure(name, version, () => this.#load(name, version));
     }
-    entry.refs++;
-    entry.lastUsed = Date.now();
-    let served: ServedModel;
-    try {
-      served = await entry.promise;
-    } catch (error) {
-      entry.refs--;
-      throw error;
-    }
-    const held = entry;
-    let released = false;
-    return {
-      served,
-      release: () => {
-        if (released) return;
-        released = true;
-        held.refs--;
-        if (held.dropped && held.refs === 0) served.model.dispose();
-      },
-    };
+    return this.#cache.lease(entry);
   }
 
-  #load(name: string, version: number): CacheEntry {
+  async #load(name: string, version: number): Promise<Loaded> {
     const key = keyOf(name, version);
-    const started = Date.now();
-    let manifestTag: string | undefined;
-    const loading = (async (): Promise<ServedModel> => {
-      const files = await this.#options.source.fetchVersion(name, version);
-      manifestTag = files.manifestTag;
-      const data = await readFile(files.modelPath).catch((error: NodeJS.ErrnoException) => {
-        throw new Error(`cannot read ${name}/${version}/model.tflite: ${error.code ?? 'unreadable'}`);
-      });
-      const bytes = data.length;
-      const model = await loadModel(new Uint8Array(data.buffer, data.byteOffset, data.length), this.#options.load);
-      try {
-        const manifest = await resolveManifest(files.manifest, model, files.readFile);
-        return {
-          name,
-          version,
-          model,
-          inputs: model.inputs,
-          outputs: model.outputs,
-          manifest,
-          manifestSource: files.manifest === undefined ? 'defaults' : 'model.json',
-          bytes,
-          loadMs: Date.now() - started,
-        };
-      } catch (error) {
-        model.dispose();
-        throw error;
-      }
-    })();
-    const promise = loading.then(
-      (served) => {
-        entry.served = served;
-        entry.manifestTag = manifestTag;
-        this.#failures.delete(key);
-        this.#usedBytes += served.bytes;
-        this.#logger.info('model loaded', {
-          model: name,
-          version,
-          engine: served.model.engine,
-          delegate: served.model.delegate,
-          threads: served.model.threads,
-          loadMs: served.loadMs,
-          ...(served.model.fallbackReason && { fallbackReason: served.model.fallbackReason }),
-          ...(served.model.delegateReason && { delegateReason: served.model.delegateReason }),
-        });
-        this.#options.onLoaded?.(served);
-        this.#evict(entry);
-        return served;
-      },
-      (error: unknown) => {
-        if (this.#entries.get(key) === entry) this.#entries.delete(key);
-        const typed = new ModelUnavailableError(
-          `model ${JSON.stringify(name)} version ${version} failed to load: ${reason(error)}`,
-          { cause: error },
-        );
-        this.#failures.set(key, { error: typed, at: Date.now() });
-        this.#logger.error('model failed to load', { model: name, version, error: reason(error) });
-        throw typed;
-      },
-    );
-    // A background load nobody awaits must not be an unhandled rejection.
-    promise.catch(() => undefined);
-    const entry: CacheEntry = { key, name, version, promise, refs: 0, lastUsed: started, dropped: false };
-    this.#entries.set(key, entry);
-    return entry;
+    let loaded: Awaited<ReturnType<typeof loadVersion>>;
+    try {
+      loaded = await loadVersion(this.#options.source, name, version, this.#options.load ?? {}, this.#clock);
+    } catch (error) {
+      const typed = new ModelUnavailableError(
+        `model ${JSON.stringify(name)} version ${version} failed to load: ${reason(error)}`,
+        { cause: error },
+      );
+      this.#failures.record(key, typed);
+      this.#logger.error('model failed to load', { model: name, version, error: reason(error) });
+      throw typed;
+    }
+    this.#failures.clear(key);
+    this.#manifestTags.set(key, loaded.manifestTag);
+    const { served } = loaded;
+    const timeoutMs = this.#options.runTimeoutMs;
+    const guarded =
+      timeoutMs === undefined
+        ? served
+        : {
+            ...served,
+            model: withRunDeadline(
+              served.model,
+              timeoutMs,
+              `model ${JSON.stringify(name)} version ${version}`,
+              (error) => this.#refuse(name, version, error),
+            ),
+          };
+    this.#logger.info('model loaded', {
+      model: name,
+      version,
+      engine: served.model.engine,
+      delegate: served.model.delegate,
+      threads: served.model.threads,
+      loadMs: served.loadMs,
+      occupiedMb: Math.round(loaded.occupiedBytes / 2 ** 20),
+      ...(served.model.engineReason && { engineReason: served.model.engineReason }),
+      ...(served.model.delegateReason && { delegateReason: served.model.delegateReason }),
+    });
+    this.#options.onLoaded?.(guarded);
+    return { served: guarded, occupiedBytes: loaded.occupiedBytes };
   }
 
-  #unavailable(name: string, state: ModelState): TflsError {
+  /**
+   * A version whose run overran its deadline: refused (503 with the reason)
+   * until it leaves the source, so that the next requests do not each hold
+   * another engine thread on it. With the one interpreter of a model, it holds
+   * one thread (TFLITE_INTERPRETERS: that many) for as long as the run lasts.
+   */
+  #refuse(name: string, version: number, error: ModelUnavailableError): void {
+    const key = keyOf(name, version);
+    if (this.#failures.get(key)?.permanent) return;
+    this.#failures.record(key, error, true);
+    this.#logger.error('model refused: a run overran its deadline', { model: name, version, error: error.message });
+    const entry: CacheEntry | undefined = this.#cache.entry(key);
+    if (entry) this.#cache.drop(entry);
+    const state = this.#index.known(name);
+    if (state?.latest === version) state.latest = undefined;
+  }
+
+  #unavailable(name: string, state: ModelVersions): TflsError {
+    // A version refused for overrunning its deadline says so itself.
+    const refused = state.versions.map((v) => this.#failures.get(keyOf(name, v))).findLast((f) => f?.permanent);
+    if (refused) return refused.error as TflsError;
     const failures = state.versions
       .map((v) => this.#failures.get(keyOf(name, v)))
       .filter((f) => f !== undefined)
@@ -430,29 +412,8 @@ class ModelRepository {
       `no version of model ${JSON.stringify(name)} could be loaded${failures.length ? `: ${failures.join('; ')}` : ''}`,
     );
   }
-
-  /** Drops least-recently-used models until the budget holds (never the one just loaded). */
-  #evict(keep: CacheEntry): void {
-    const loaded = [...this.#entries.values()]
-      .filter((e) => e.served && e !== keep)
-      .sort((a, b) => a.lastUsed - b.lastUsed);
-    for (const entry of loaded) {
-      if (this.#usedBytes <= this.#options.cacheBytes) break;
-      this.#logger.info('model evicted', { model: entry.key, cacheBytes: this.#options.cacheBytes });
-      this.#drop(entry);
-    }
-  }
-
-  #drop(entry: CacheEntry): void {
-    if (entry.dropped) return;
-    entry.dropped = true;
-    if (this.#entries.get(entry.key) === entry) this.#entries.delete(entry.key);
-    if (entry.served) {
-      this.#usedBytes -= entry.served.bytes;
-      if (entry.refs === 0) entry.served.model.dispose();
-    }
-  }
 }
 
-export type { RepositoryLogger, RepositoryOptions, VersionStatus };
+export type { RepositoryLogger } from './repositoryLogger.js';
+export type { IndexRow, RepositoryOptions, VersionStatus };
 export { ModelRepository };
