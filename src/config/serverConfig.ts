@@ -18,6 +18,8 @@ interface ServerConfig {
   readonly maxImagesPerRequest: number;
   /** How long one image may take to decode and resize, below the function's and API Gateway's timeouts. */
   readonly imageTimeoutSeconds: number;
+  /** A run that has not answered after this (INFERENCE_TIMEOUT_SECONDS) marks its model version failed. */
+  readonly inferenceTimeoutSeconds: number;
   readonly engine: 'auto' | 'native' | 'wasm';
   /** Interpreter threads (TFLITE_NUM_THREADS, else Lambda's vCPUs or the CPUs). */
   readonly threads: number;
@@ -32,7 +34,8 @@ const MB = 1024 * 1024;
  * Lambda function's memory, else 1024), PRELOAD_MODELS (comma list),
  * MODEL_REFRESH_SECONDS (default 60), MODEL_CACHE_DIR (default
  * $TMPDIR/tfls-models), MAX_BODY_BYTES (default 6 MB, Lambda's limit),
- * MAX_IMAGES_PER_REQUEST (default 16), IMAGE_TIMEOUT_SECONDS (default 10), TFLITE_ENGINE (auto|native|wasm),
+ * MAX_IMAGES_PER_REQUEST (default 16), IMAGE_TIMEOUT_SECONDS (default 10), INFERENCE_TIMEOUT_SECONDS
+ * (default 15: a run past it marks its model version failed until a new one), TFLITE_ENGINE (auto|native|wasm),
  * TFLITE_NUM_THREADS (default: the vCPUs AWS_LAMBDA_FUNCTION_MEMORY_SIZE buys,
  * else the CPUs available), TFLITE_INTERPRETERS (default: those CPUs over the
  * threads, at least 1).
@@ -85,6 +88,13 @@ const loadServerConfig = (env: NodeJS.ProcessEnv = process.env): ServerConfig =>
       min: 1,
       max: 900,
       integer: true,
+      env,
+    }),
+    inferenceTimeoutSeconds: getNumberFromEnv({
+      key: 'INFERENCE_TIMEOUT_SECONDS',
+      defaultValue: 15,
+      min: 0.1,
+      max: 900,
       env,
     }),
     engine,

@@ -1,5 +1,6 @@
 import { ModelLoadError, type TflsError, UnsupportedError } from '../errors.js';
 import { BuiltinOperator, TensorType } from '../tflite/generated/reader/schema_generated.js';
+import { graphLoops } from '../tflite/graphLoops.js';
 import { builtinCode } from '../tflite/opcodes.js';
 import type { ModelFile } from '../tflite/openModel.js';
 import { vectorOf } from '../tflite/vectorOf.js';
@@ -16,6 +17,8 @@ const RULES = {
   nativeCannotLoad: 'the native runtime cannot load it',
   covered: 'XNNPACK covers the graph natively',
   partial: 'the native XNNPACK delegate covers under 90% of the graph, and LiteRT.js runs all of it on XNNPACK',
+  loops:
+    'the graph loops (WHILE): native runs it off the event loop, where a run that never ends can be given up on (INFERENCE_TIMEOUT_SECONDS); LiteRT.js would run it on the event loop',
 } as const;
 
 /**
@@ -76,7 +79,8 @@ const engineRefused = (error: unknown): error is TflsError =>
  * `auto`: a rule on what the model is, not a race. In order:
  * 1. a graph computing in uint8 goes to LiteRT.js (native when LiteRT.js refuses it);
  * 2. a model the native runtime cannot load (custom ops it lacks) goes to LiteRT.js;
- * 3. native serves when XNNPACK covers at least 90% of its nodes;
+ * 3. native serves when XNNPACK covers at least 90% of its nodes, or when the
+ *    graph loops (its runs stay off the event loop, under the inference deadline);
  * 4. otherwise LiteRT.js, when it loads the model.
  * Deterministic, and one engine's load for rules 1 to 3; only rule 4 loads
  * both (native, to learn the coverage). Timed comparisons are for
@@ -106,6 +110,7 @@ const chooseEngine = async (file: ModelFile, load: EngineLoaders): Promise<Choic
     }
   }
   if (nativeIsFine(native)) return { model: native, reason: `native: ${coverage(native)}` };
+  if (graphLoops(file)) return { model: native, reason: `native: ${coverage(native)}; ${RULES.loops}` };
   try {
     const wasm = await load.wasm();
     native.dispose();

@@ -63,6 +63,7 @@ const createPredictService = (config: ServerConfig): PredictService => {
     source,
     cacheBytes: config.cacheBytes,
     refreshMs: config.refreshMs,
+    runTimeoutMs: config.inferenceTimeoutSeconds * 1000,
     load: { engine: config.engine, threads: config.threads, interpreters: config.interpreters },
     logger,
     onLoaded: (served) => {

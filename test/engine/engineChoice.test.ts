@@ -6,6 +6,7 @@ import type { Model } from '../../src/engine/types.js';
 import { liteRtRequested } from '../../src/engine/wasm/litertRuntime.js';
 import { hybridModel } from '../helpers/hybridModel.js';
 import { mediapipe } from '../helpers/models.js';
+import { whileModel } from '../helpers/tinyModels.js';
 import { zooModel, zooPresent } from '../helpers/zoo.js';
 
 const withModel = async (source: string | Uint8Array, check: (model: Model) => void | Promise<void>) => {
@@ -48,6 +49,13 @@ describe('auto chooses the engine by a rule on what the model is', () => {
     }
     expect(reasons[0]).toMatch(new RegExp(`^wasm: XNNPACK runs \\d+ of \\d+ nodes natively; ${RULES.partial}$`));
     expect(reasons[1]).toBe(reasons[0]);
+  });
+
+  it('a graph that loops stays native, whose runs a deadline can give up on, however little XNNPACK takes', async () => {
+    await withModel(whileModel(), (model) => {
+      expect(model.engine).toBe('native');
+      expect(model.engineReason).toMatch(new RegExp(`; ${RULES.loops.replace(/[()]/g, '\\$&')}$`));
+    });
   });
 
   it('engine "native" takes native as it is, without a rule', async () => {

@@ -175,3 +175,44 @@ describe('a repository operators change under the server', () => {
     }
   });
 });
+
+describe('a model whose run never ends', () => {
+  it('is refused after INFERENCE_TIMEOUT_SECONDS with the reason, holding one engine thread; every other model answers', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tfls-endless-'));
+    // Valid in every field: a WHILE whose body adds 0, so x < 10 holds for ever.
+    addVersion(root, 'loop', 1, whileModel(1, 2, 0));
+    addVersion(root, 'face', 1, FACE, { task: 'face-detection' });
+    const server = await startServer({ MODEL_REPOSITORY: root, INFERENCE_TIMEOUT_SECONDS: '0.5' });
+    const infer = (model: string) =>
+      call(`${server.url}/v2/models/${model}/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: [0] }] }),
+      });
+    const photo = () =>
+      call(`${server.url}/v1/models/face:predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/jpeg' },
+        body: new Uint8Array(readFileSync('test/fixtures/people/astronaut.jpg')),
+      });
+    try {
+      const first = await infer('loop');
+      expect(first.status).toBe(503);
+      expect(first.body.error).toBe(
+        'model "loop" version 1 did not answer within 0.5 s (INFERENCE_TIMEOUT_SECONDS) and is refused until a new version replaces it',
+      );
+      // Refused at once from then on: no request gives it another thread.
+      const again = await infer('loop');
+      expect(again.status).toBe(503);
+      expect(again.body.error).toBe(first.body.error);
+      expect((await call(`${server.url}/v2/models/loop/ready`)).status).toBe(503);
+      // The libuv pool (4 threads) lost one to the loop: images decode and models run on the others.
+      const answers = await Promise.all(Array.from({ length: 6 }, photo));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect((await call(`${server.url}/v2/health/live`)).status).toBe(200);
+    } finally {
+      await server.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -8,6 +8,7 @@ import {
   TflsError,
   UnsupportedError,
 } from '../../errors.js';
+import { graphLoops } from '../../tflite/graphLoops.js';
 import { type FileTensor, ioTensors, signatureNames } from '../../tflite/ioTensors.js';
 import { type ModelFile, openModel } from '../../tflite/openModel.js';
 import { checkBatch, itemOf, itemStacker } from '../batching.js';
@@ -264,8 +265,11 @@ class WasmModel implements Model {
     }
     const loaded = new WasmModel(bytes, file, handles, options.fallbackReason);
     // LiteRT.js prepares the graph at the first run, and when that fails
-    // (an unresolved custom op, say) it only logs it and "runs" anyway, with
-    // garbage out. One run on zeros here turns that into a load error.
+    // (an unresolved custom op, XNNPACK refusing a node) it only logs it and
+    // "runs" anyway, with garbage out. One run on zeros here turns that into
+    // a load error. Not for a graph that loops: a run at load is a run on the
+    // event loop, and a loop without end would never let go of it.
+    if (graphLoops(file)) return loaded;
     try {
       loaded.run(zeroInputs(loaded.inputs));
     } catch (error) {
